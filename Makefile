@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# xenblk: out-of-tree xen-blkfront and xen-blkback.
+#
+#   make                 build both modules against KDIR
+#   make check           unit tests + module build + rig scenarios (the CI gate)
+#   make check-unit      userspace unit tests only
+#   make check-build     W=1 + sparse + checkpatch against 6.1, 6.12 and sid
+#   make check-full      everything, long versions
+#   make demo            boot Xen in QEMU with both modules and run fio
+#
+# KDIR defaults to the running kernel's build tree, else the Debian 6.1
+# headers the rig boots.
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+XENBLK_VERSION ?= $(shell cat $(ROOT)/VERSION 2>/dev/null || echo 0.1)
+
+RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+FALLBACK_KDIR := $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64)))
+ifeq ($(origin KDIR),undefined)
+KDIR := $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),$(FALLBACK_KDIR))
+endif
+
+BUILD := $(ROOT)/build
+KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+COMPAT_DIR := $(BUILD)/compat/$(notdir $(realpath $(KDIR)))-$(if $(KREL),$(KREL),unknown)
+COMPAT_H := $(COMPAT_DIR)/xenblk_compat.h
+PROBES := $(wildcard $(ROOT)/compat/probes/have_*.c)
+
+KBUILD_ARGS := -C $(KDIR) M=$(ROOT) XENBLK_ROOT=$(ROOT) \
+	XENBLK_COMPAT=$(COMPAT_DIR) XENBLK_VERSION=$(XENBLK_VERSION)
+
+.PHONY: all modules compat clean check check-unit check-build check-full \
+	demo bench install uninstall help
+
+all: modules
+
+help:
+	@sed -n '3,12p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+
+$(COMPAT_H): $(PROBES) $(ROOT)/scripts/probe-kernel.sh $(KDIR)/include/config/kernel.release
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "No kernel build tree: set KDIR" >&2; exit 1; }
+	@mkdir -p $(COMPAT_DIR)
+	$(ROOT)/scripts/probe-kernel.sh $(KDIR) $(COMPAT_DIR) $(ROOT)
+
+compat: $(COMPAT_H)
+
+modules: $(COMPAT_H)
+	$(MAKE) $(KBUILD_ARGS) modules
+
+clean:
+	@if [ -d "$(KDIR)" ]; then $(MAKE) $(KBUILD_ARGS) clean; fi
+	rm -rf $(BUILD)/compat $(BUILD)/unit
+
+install: modules
+	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KREL)
+
+uninstall:
+	rm -f /lib/modules/$(KREL)/updates/xen-blkback.ko* \
+	      /lib/modules/$(KREL)/updates/xen-blkfront.ko*
+	depmod -a $(KREL)
+
+check-unit:
+	$(MAKE) -C $(ROOT)/tests/unit BUILD=$(BUILD)/unit check
+
+check:
+	$(ROOT)/tests/run-check.sh
+
+check-full:
+	XENBLK_FULL=1 $(ROOT)/tests/run-check.sh
+
+check-build:
+	$(ROOT)/scripts/build-matrix.sh
+
+demo:
+	$(ROOT)/scripts/rig/demo.sh
