@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Userspace stand-in for the kernel's <xen/interface/io/ring.h>: the ring
+ * macros come from Xen's public header (libxen-dev).
+ */
+#ifndef XENBLK_SHIM_RING_H
+#define XENBLK_SHIM_RING_H
+#include <stdint.h>
+#include <xen/io/ring.h>
+#endif
