@@ -10,9 +10,9 @@
 
 #define F(tag, type, field) \
 	printf(#tag "." #field " offset %zu size %zu\n", \
-	       (size_t)__builtin_offsetof(type, field), sizeof(((type *)0)->field));
-#define Z(tag, type) printf(#tag " size %zu\n", sizeof(type));
-#define C(name) printf("const " #name " %ld\n", (long)(name));
+	       (size_t)__builtin_offsetof(type, field), sizeof(((type *)0)->field))
+#define Z(tag, type) printf(#tag " size %zu\n", sizeof(type))
+#define C(name) printf("const " #name " %ld\n", (long)(name))
 
 static void print32(void)
 {

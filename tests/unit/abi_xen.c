@@ -14,9 +14,9 @@
 #define RSP_T struct blkif_response
 #define F(tag, type, field) \
 	printf(#tag "." #field " offset %zu size %zu\n", offsetof(type, field), \
-	       sizeof(((type *)0)->field));
-#define Z(tag, type) printf(#tag " size %zu\n", sizeof(type));
-#define C(name) printf("const " #name " %ld\n", (long)(name));
+	       sizeof(((type *)0)->field))
+#define Z(tag, type) printf(#tag " size %zu\n", sizeof(type))
+#define C(name) printf("const " #name " %ld\n", (long)(name))
 
 int main(void)
 {

@@ -39,6 +39,7 @@ struct tap_case {
 };
 
 #define TAP_CASE(fn) { #fn, fn }
+#define TAP_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static inline int tap_run(const struct tap_case *cases, int n)
 {

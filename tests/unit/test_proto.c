@@ -117,7 +117,9 @@ static void test_bad_ops(void)
 			CHECK_EQ(err, -XENBLK_R_BAD_OP);
 	}
 	/* unnegotiated features are refused */
-	l.flush = l.barrier = l.discard = false;
+	l.flush = false;
+	l.barrier = false;
+	l.discard = false;
 	l.max_indirect_segments = 0;
 	rw64(slot, BLKIF_OP_FLUSH_DISKCACHE, 0, 1, 0);
 	CHECK_EQ(decode_check(slot, XENBLK_ABI_X86_64, &l, &req), -XENBLK_R_BAD_OP);
@@ -564,5 +566,5 @@ int main(void)
 		TAP_CASE(test_random_slots),
 	};
 
-	return tap_run(cases, (int)(sizeof(cases) / sizeof(cases[0])));
+	return tap_run(cases, TAP_COUNT(cases));
 }

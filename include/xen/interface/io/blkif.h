@@ -162,8 +162,6 @@ DEFINE_RING_TYPES(blkif, struct blkif_request, struct blkif_response);
  * slot size of the plain request, so the backend reads one slot and decodes
  * it according to the operation byte.
  */
-#define XENBLK_PACKED4	__attribute__((__packed__, __aligned__(4)))
-
 struct blkif_x86_32_request {
 	uint8_t operation;
 	uint8_t nr_segments;
@@ -171,7 +169,7 @@ struct blkif_x86_32_request {
 	uint64_t id;
 	blkif_sector_t sector_number;
 	struct blkif_request_segment seg[BLKIF_MAX_SEGMENTS_PER_REQUEST];
-} XENBLK_PACKED4;
+} __packed __aligned(4);
 
 struct blkif_x86_32_request_discard {
 	uint8_t operation;
@@ -180,7 +178,7 @@ struct blkif_x86_32_request_discard {
 	uint64_t id;
 	blkif_sector_t sector_number;
 	uint64_t nr_sectors;
-} XENBLK_PACKED4;
+} __packed __aligned(4);
 
 struct blkif_x86_32_request_indirect {
 	uint8_t operation;
@@ -192,14 +190,14 @@ struct blkif_x86_32_request_indirect {
 	uint16_t _pad1;
 	grant_ref_t indirect_grefs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
 	uint64_t _pad2;
-} XENBLK_PACKED4;
+} __packed __aligned(4);
 
 struct blkif_x86_32_response {
 	uint64_t id;
 	uint8_t operation;
 	uint8_t _pad1;
 	int16_t status;
-} XENBLK_PACKED4;
+} __packed __aligned(4);
 
 struct blkif_x86_64_request {
 	uint8_t operation;
@@ -209,7 +207,7 @@ struct blkif_x86_64_request {
 	uint64_t id;
 	blkif_sector_t sector_number;
 	struct blkif_request_segment seg[BLKIF_MAX_SEGMENTS_PER_REQUEST];
-} __attribute__((__aligned__(8)));
+} __aligned(8);
 
 struct blkif_x86_64_request_discard {
 	uint8_t operation;
@@ -219,7 +217,7 @@ struct blkif_x86_64_request_discard {
 	uint64_t id;
 	blkif_sector_t sector_number;
 	uint64_t nr_sectors;
-} __attribute__((__aligned__(8)));
+} __aligned(8);
 
 struct blkif_x86_64_request_indirect {
 	uint8_t operation;
@@ -232,7 +230,7 @@ struct blkif_x86_64_request_indirect {
 	uint16_t _pad2;
 	grant_ref_t indirect_grefs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
 	uint32_t _pad3;
-} __attribute__((__aligned__(8)));
+} __aligned(8);
 
 struct blkif_x86_64_response {
 	uint64_t id;
@@ -240,7 +238,7 @@ struct blkif_x86_64_response {
 	uint8_t _pad1;
 	int16_t status;
 	uint32_t _pad2;
-} __attribute__((__aligned__(8)));
+} __aligned(8);
 
 DEFINE_RING_TYPES(blkif_x86_32, struct blkif_x86_32_request,
 		  struct blkif_x86_32_response);

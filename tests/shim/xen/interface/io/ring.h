@@ -7,4 +7,8 @@
 #define XENBLK_SHIM_RING_H
 #include <stdint.h>
 #include <xen/io/ring.h>
+
+/* The kernel spells these attributes through linux/compiler_attributes.h. */
+#define __packed		__attribute__((__packed__))
+#define __aligned(x)	__attribute__((__aligned__(x)))
 #endif
