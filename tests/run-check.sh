@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every test of the project, in order of cost, with one verdict
+# line per test and a last line "N passed, N failed, N skipped".
+#
+#   1. host dependencies (apt-get, once)
+#   2. userspace unit tests (TAP under prove): protocol library, ABI diff
+#   3. header guard test (kbuild)
+#   4. module build against the rig's kernel with W=1 and sparse, zero
+#      warnings; checkpatch of every source file, zero errors
+#   5. rig scenarios: Xen in QEMU, real dom0 and domU, our modules
+#
+# Env: XENBLK_FULL=1 (check-full: also the build matrix and long scenarios),
+#      XENBLK_SKIP_RIG=1 (no QEMU boot; the rig tests are then reported as
+#      skipped), RIG_SCENARIOS (override the scenario list).
+# Exit status: 0 only when nothing failed and at least one test ran.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$ROOT/build/check
+RES=$OUT/results.txt
+mkdir -p "$OUT"
+: > "$RES"
+T0=$SECONDS
+
+say() { printf '[check %(%H:%M:%S)T] %s\n' -1 "$*"; }
+# result VERDICT NAME [REASON]
+result() {
+	printf '%s %s %s\n' "$1" "$2" "${3:-}" >> "$RES"
+	printf '  %-4s %s %s\n' "$1" "$2" "${3:+($3)}"
+}
+
+# Read TAP on stdin; one result per test point, prefixed with $1.
+tap_results() {
+	local prefix=$1 line name
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP"*)
+			name=${line#ok * - }
+			result SKIP "$prefix/${name%% # SKIP*}" "${name#*# SKIP }" ;;
+		"ok "*)
+			name=${line#ok * - }
+			result PASS "$prefix/$name" ;;
+		"not ok "*)
+			name=${line#not ok * - }
+			result FAIL "$prefix/$name" ;;
+		"#"*) echo "    $line" ;;
+		esac
+	done
+}
+
+section_deps() {
+	say "phase: host dependencies"
+	if ! "$ROOT/scripts/install-deps.sh" > "$OUT/deps.log" 2>&1; then
+		tail -n 20 "$OUT/deps.log"
+		result FAIL deps/install "apt-get failed, see $OUT/deps.log"
+		return 1
+	fi
+}
+
+section_unit() {
+	say "phase: userspace unit tests"
+	if ! make -C "$ROOT/tests/unit" BUILD="$ROOT/build/unit" all \
+		> "$OUT/unit-build.log" 2>&1; then
+		tail -n 30 "$OUT/unit-build.log"
+		result FAIL unit/build "unit tests did not compile, see $OUT/unit-build.log"
+		return
+	fi
+	(cd "$ROOT/build/unit" && prove -v -e '' ./test_proto ::) 2>&1 |
+		tee "$OUT/unit.log" | tap_results unit
+	prove -v -e '' "$ROOT/tests/unit/test_abi.sh" :: "$ROOT/build/unit" 2>&1 |
+		tee "$OUT/abi.log" | tap_results abi
+}
+
+section_guard() {
+	say "phase: header guard"
+	bash "$ROOT/tests/build/test_guard.sh" "$KDIR" "$OUT/guard" | tap_results guard
+}
+
+section_build() {
+	say "phase: module build W=1 C=1 against $(basename "$KDIR")"
+	make -C "$ROOT" KDIR="$KDIR" clean > /dev/null 2>&1
+	if ! make -C "$ROOT" KDIR="$KDIR" W=1 C=1 > "$OUT/build.log" 2>&1; then
+		grep -E 'error|Error' "$OUT/build.log" | head -n 20 | sed 's/^/    /'
+		result FAIL build/modules "build failed, see $OUT/build.log"
+		return 1
+	fi
+	local warn
+	warn=$(grep -cE 'warning:|warning \(' "$OUT/build.log")
+	if ((warn)); then
+		grep -E 'warning:|warning \(' "$OUT/build.log" | head -n 20 | sed 's/^/    /'
+		result FAIL build/w1-sparse "$warn warning(s), see $OUT/build.log"
+	else
+		result PASS build/w1-sparse "0 warnings with W=1 C=1"
+	fi
+	local ko
+	for ko in xen-blkback/xen-blkback.ko xen-blkfront/xen-blkfront.ko; do
+		if [[ -f $ROOT/$ko ]] &&
+		   modinfo -F vermagic "$ROOT/$ko" | grep -q "^$(cat "$KDIR/include/config/kernel.release") "; then
+			result PASS "build/$(basename "$ko")" "vermagic matches the rig kernel"
+		else
+			result FAIL "build/$(basename "$ko")" "missing or wrong vermagic"
+		fi
+	done
+}
+
+section_checkpatch() {
+	say "phase: checkpatch"
+	local cp files out
+	if ! cp=$("$ROOT/scripts/get-checkpatch.sh" 2> "$OUT/checkpatch-get.log"); then
+		result SKIP checkpatch "could not fetch checkpatch.pl: $(tail -n 1 "$OUT/checkpatch-get.log")"
+		return
+	fi
+	files=$(cd "$ROOT" && git ls-files 'xen-blkfront/*.[ch]' 'xen-blkback/*.[ch]' \
+		'common/*.[ch]' 'include/*.h')
+	out=$(cd "$ROOT" && perl "$cp" --no-tree --show-types -q -f $files 2>&1)
+	echo "$out" > "$OUT/checkpatch.log"
+	local nerr
+	nerr=$(grep -c '^ERROR:' <<<"$out")
+	if ((nerr)); then
+		grep -A3 '^ERROR:' <<<"$out" | head -n 30 | sed 's/^/    /'
+		result FAIL checkpatch "$nerr error(s) in $(wc -w <<<"$files") files"
+	else
+		result PASS checkpatch "0 errors, $(grep -c '^WARNING:' <<<"$out") warnings in $(wc -w <<<"$files") files"
+	fi
+}
+
+section_matrix() {
+	say "phase: build matrix (6.1, 6.12, sid)"
+	"$ROOT/scripts/build-matrix.sh" 2>&1 | tee "$OUT/matrix.log" | tap_results matrix
+}
+
+section_rig() {
+	if [[ -n ${XENBLK_SKIP_RIG:-} ]]; then
+		result SKIP rig "XENBLK_SKIP_RIG is set: no Xen boot, no driver test ran"
+		return
+	fi
+	say "phase: rig scenarios (Xen 4.17 in QEMU; this takes minutes)"
+	local args=(--make)
+	[[ -n ${RIG_SCENARIOS:-} ]] && args+=(--scenarios "$RIG_SCENARIOS")
+	"$ROOT/scripts/rig/run.sh" "${args[@]}" 2>&1 | tee "$OUT/rig.log" |
+		while IFS= read -r line; do
+			if [[ $line =~ ^\ \ (PASS|FAIL|SKIP)\ ([^:]+):\ ?(.*)$ ]]; then
+				result "${BASH_REMATCH[1]}" "rig/${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+			elif [[ $line == *"rig: "* || $line == "[rig"* ]]; then
+				echo "    $line"
+			fi
+		done
+	if ! grep -q '^  \(PASS\|FAIL\|SKIP\) ' "$OUT/rig.log"; then
+		result FAIL rig/boot "the rig produced no verdict, see $OUT/rig.log"
+	fi
+}
+
+KDIR=${KDIR:-}
+if section_deps; then
+	[[ -n $KDIR ]] || KDIR=$("$ROOT/scripts/rig-kdir.sh")
+	section_unit
+	section_guard
+	section_build
+	section_checkpatch
+	[[ -n ${XENBLK_FULL:-} ]] && section_matrix
+	section_rig
+fi
+
+pass=$(grep -c '^PASS ' "$RES")
+fail=$(grep -c '^FAIL ' "$RES")
+skip=$(grep -c '^SKIP ' "$RES")
+say "done in $((SECONDS - T0)) s; results in $RES"
+if ((fail)); then
+	echo "Failed:"
+	grep '^FAIL ' "$RES" | sed 's/^FAIL /  /'
+fi
+if ((skip)); then
+	echo "Skipped (not counted as passed):"
+	grep '^SKIP ' "$RES" | sed 's/^SKIP /  /'
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+((fail == 0 && pass > 0))
