@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xenblk frontend: grants.
+ *
+ * Three kinds of granted pages:
+ *  - pooled: persistent grants, kept granted and reused most recently used
+ *    first; released after XBF_GNT_IDLE_RELEASE without use;
+ *  - owned: a zeroed private page granted for one request (bounce buffers
+ *    for an untrusted backend, indirect pages without persistent grants);
+ *  - borrowed: a bio page granted directly (zero-copy, trusted backend).
+ *
+ * A page whose grant the backend may still map is never reused or freed
+ * here: gnttab_end_foreign_access() frees it only once the backend let go.
+ */
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <xen/page.h>
+#include "blkfront.h"
+
+static int xbf_grant(struct xbf_ring *ring, struct page *page, bool ro)
+{
+	return gnttab_grant_foreign_access(ring->info->xbdev->otherend_id,
+					   xen_page_to_gfn(page), ro);
+}
+
+/**
+ * xbf_gnt_get - get a granted private page
+ * @ring: the ring (lock NOT held; may sleep)
+ * @pooled: take it from (and later return it to) the persistent pool
+ *
+ * Return: the grant, or NULL when out of memory or grant references.
+ */
+struct xbf_gnt *xbf_gnt_get(struct xbf_ring *ring, bool pooled)
+{
+	struct xbf_gnt *gnt = NULL;
+	unsigned long flags;
+	int ref;
+
+	if (pooled) {
+		spin_lock_irqsave(&ring->lock, flags);
+		gnt = list_first_entry_or_null(&ring->pool, struct xbf_gnt,
+					       node);
+		if (gnt) {
+			list_del(&gnt->node);
+			ring->pool_count--;
+			ring->stats.persistent_hits++;
+		}
+		spin_unlock_irqrestore(&ring->lock, flags);
+		if (gnt)
+			return gnt;
+	}
+	gnt = kzalloc(sizeof(*gnt), GFP_NOIO);
+	if (!gnt)
+		return NULL;
+	gnt->page = alloc_page(GFP_NOIO | __GFP_ZERO);
+	if (!gnt->page)
+		goto free_gnt;
+	ref = xbf_grant(ring, gnt->page, false);
+	if (ref < 0)
+		goto free_page;
+	gnt->ref = ref;
+	gnt->pooled = pooled;
+	spin_lock_irqsave(&ring->lock, flags);
+	ring->stats.grants_in_use++;
+	spin_unlock_irqrestore(&ring->lock, flags);
+	return gnt;
+
+free_page:
+	__free_page(gnt->page);
+free_gnt:
+	kfree(gnt);
+	return NULL;
+}
+
+/**
+ * xbf_gnt_borrow - grant a bio page directly
+ * @ring: the ring (lock NOT held; may sleep)
+ * @page: the page
+ * @readonly: the backend only reads it (a write request)
+ *
+ * Return: the grant, or NULL.
+ */
+struct xbf_gnt *xbf_gnt_borrow(struct xbf_ring *ring, struct page *page,
+			       bool readonly)
+{
+	struct xbf_gnt *gnt = kzalloc(sizeof(*gnt), GFP_NOIO);
+	unsigned long flags;
+	int ref;
+
+	if (!gnt)
+		return NULL;
+	ref = xbf_grant(ring, page, readonly);
+	if (ref < 0) {
+		kfree(gnt);
+		return NULL;
+	}
+	gnt->ref = ref;
+	gnt->page = page;
+	gnt->borrowed = true;
+	spin_lock_irqsave(&ring->lock, flags);
+	ring->stats.grants_in_use++;
+	spin_unlock_irqrestore(&ring->lock, flags);
+	return gnt;
+}
+
+/* End a grant for good. Returns false if a borrowed page is still mapped. */
+static bool xbf_gnt_end(struct xbf_ring *ring, struct xbf_gnt *gnt)
+{
+	bool ok = true;
+
+	ring->stats.grants_in_use--;
+	if (gnt->borrowed) {
+		/* The page is the bio's; all we can do is keep the ref. */
+		ok = gnttab_try_end_foreign_access(gnt->ref);
+	} else if (gnttab_try_end_foreign_access(gnt->ref)) {
+		__free_page(gnt->page);
+	} else {
+		/* Still mapped: freed by the grant table once unmapped. */
+		gnttab_end_foreign_access(gnt->ref, gnt->page);
+	}
+	kfree(gnt);
+	return ok;
+}
+
+/**
+ * xbf_gnt_put - release a grant after its request completed
+ * @ring: the ring, lock held
+ * @gnt: the grant
+ *
+ * Return: false if a borrowed page could not be taken back from the
+ * backend (a protocol violation: the caller disables the disk).
+ */
+bool xbf_gnt_put(struct xbf_ring *ring, struct xbf_gnt *gnt)
+{
+	if (gnt->pooled && !test_bit(XBF_F_BROKEN, &ring->info->flags)) {
+		gnt->stamp = jiffies;
+		list_add(&gnt->node, &ring->pool);
+		ring->pool_count++;
+		return true;
+	}
+	return xbf_gnt_end(ring, gnt);
+}
+
+/**
+ * xbf_pool_trim - release persistent grants unused for a while
+ * @ring: the ring, lock held
+ * @idle: release grants idle for longer than this (0: all of them)
+ */
+void xbf_pool_trim(struct xbf_ring *ring, unsigned long idle)
+{
+	struct xbf_gnt *gnt, *tmp;
+
+	list_for_each_entry_safe_reverse(gnt, tmp, &ring->pool, node) {
+		if (idle && time_before(jiffies, gnt->stamp + idle))
+			break;
+		list_del(&gnt->node);
+		ring->pool_count--;
+		xbf_gnt_end(ring, gnt);
+	}
+}

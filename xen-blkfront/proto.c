@@ -1,0 +1,1 @@
+#include "../common/blkif_proto.c"

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xenblk frontend: reconnection.
+ *
+ * After save/restore or migration the rings are gone.  Requests that were
+ * on them are parked (the queue stays quiesced), the handshake runs again
+ * with whatever the new backend offers, and the parked requests are sent
+ * again: as they are when they fit the new limits, otherwise their bios
+ * are resubmitted so the block layer splits them to the new limits.  No
+ * error reaches the application.
+ *
+ * Changing max_indirect_segments at runtime freezes the queue (in-flight
+ * requests finish), re-reads the backend's offer, applies the new request
+ * size and unfreezes: the frontend alone picks the size of its requests,
+ * so the rings themselves need not be rebuilt.
+ */
+#include <linux/bio.h>
+#include "blkfront.h"
+
+/**
+ * xbf_resume - xenbus resume callback: park in-flight requests, drop rings
+ * @dev: the xenbus device
+ *
+ * Return: 0.
+ */
+int xbf_resume(struct xenbus_device *dev)
+{
+	struct xbf_info *info = dev_get_drvdata(&dev->dev);
+	unsigned long flags;
+	unsigned int i;
+
+	mutex_lock(&info->mutex);
+	if (info->gd && info->state == XBF_CONNECTED) {
+		blk_mq_quiesce_queue(info->gd->queue);
+		info->state = XBF_RECONNECTING;
+	}
+	for (i = 0; info->rings && i < info->feat.nr_rings; i++) {
+		struct xbf_ring *ring = &info->rings[i];
+
+		spin_lock_irqsave(&ring->lock, flags);
+		xbf_ring_fail_all(ring, &info->reissue);
+		spin_unlock_irqrestore(&ring->lock, flags);
+	}
+	xbf_rings_free(info);
+	mutex_unlock(&info->mutex);
+	dev_info(&dev->dev, "resumed, reconnecting to the backend\n");
+	return 0;
+}
+
+static bool xbf_needs_split(struct xbf_info *info, struct request *rq)
+{
+	if (req_op(rq) != REQ_OP_READ && req_op(rq) != REQ_OP_WRITE)
+		return false;
+	if (rq->rq_flags & RQF_FLUSH_SEQ)
+		return false;
+	return xbf_rq_segments(info, rq) > info->feat.max_segs;
+}
+
+/**
+ * xbf_reissue - send parked requests again after a reconnect
+ * @info: the device, connected, mutex held, queue quiesced
+ */
+void xbf_reissue(struct xbf_info *info)
+{
+	struct request_queue *q = info->gd->queue;
+	struct bio_list bios = BIO_EMPTY_LIST;
+	unsigned int requeued = 0, split = 0;
+	struct xbf_pdu *pdu, *tmp;
+	struct bio *bio;
+
+	list_for_each_entry_safe(pdu, tmp, &info->reissue, node) {
+		struct request *rq = blk_mq_rq_from_pdu(pdu);
+
+		list_del_init(&pdu->node);
+		if (xbf_needs_split(info, rq)) {
+			blk_steal_bios(&bios, rq);
+			blk_mq_end_request(rq, BLK_STS_OK);
+			split++;
+		} else {
+			blk_mq_requeue_request(rq, false);
+			requeued++;
+		}
+	}
+	blk_mq_unquiesce_queue(q);
+	blk_mq_kick_requeue_list(q);
+	while ((bio = bio_list_pop(&bios)))
+		submit_bio_noacct(bio);
+	if (requeued || split)
+		pr_info("%s: reconnected; %u requests re-issued, %u resubmitted split\n",
+			xbf_name(info), requeued, split);
+}
+
+/**
+ * xbf_set_max_segs - change the segments per request at runtime
+ * @info: the device
+ * @segs: wanted segments per request (11 .. 4096)
+ *
+ * Return: 0 or a negative errno.
+ */
+int xbf_set_max_segs(struct xbf_info *info, unsigned int segs)
+{
+	unsigned int memflags;
+
+	if (segs < BLKIF_MAX_SEGMENTS_PER_REQUEST || segs > XBF_MAX_INDIRECT_SEGS)
+		return -EINVAL;
+	mutex_lock(&info->mutex);
+	info->want_segs = segs;
+	if (info->state != XBF_CONNECTED || !info->gd) {
+		mutex_unlock(&info->mutex);
+		return 0;	/* applied at the next connect */
+	}
+	memflags = xbf_compat_freeze(info->gd->queue);
+	info->feat.backend_indirect =
+		xenbus_read_unsigned(info->xbdev->otherend,
+				     XENBLK_KEY_MAX_INDIRECT, 0);
+	info->feat.max_segs = xbf_pick_segs(info);
+	if (info->feat.max_segs > BLKIF_MAX_SEGMENTS_PER_REQUEST)
+		info->feat.fua = false;
+	xbf_blkdev_update_limits(info);
+	xbf_compat_unfreeze(info->gd->queue, memflags);
+	pr_info("%s: %u segments per request (asked %u, backend offers %u)\n",
+		xbf_name(info), info->feat.max_segs, segs,
+		info->feat.backend_indirect);
+	mutex_unlock(&info->mutex);
+	return 0;
+}
+
+/**
+ * xbf_update_work - drop features the backend refused with EOPNOTSUPP
+ * @work: &xbf_info.update_work
+ */
+void xbf_update_work(struct work_struct *work)
+{
+	struct xbf_info *info = container_of(work, struct xbf_info, update_work);
+	unsigned int memflags;
+
+	mutex_lock(&info->mutex);
+	if (info->state != XBF_CONNECTED || !info->gd)
+		goto out;
+	memflags = xbf_compat_freeze(info->gd->queue);
+	if (test_and_clear_bit(XBF_F_DROP_FLUSH, &info->flags) &&
+	    info->feat.flush_op) {
+		pr_warn("%s: backend refused a flush: write cache flushes disabled\n",
+			xbf_name(info));
+		info->feat.flush_op = 0;
+		info->feat.fua = false;
+	}
+	if (test_and_clear_bit(XBF_F_DROP_DISCARD, &info->flags) &&
+	    info->feat.discard) {
+		pr_warn("%s: backend refused a discard: discard disabled\n",
+			xbf_name(info));
+		info->feat.discard = false;
+		info->feat.secure_discard = false;
+	}
+	xbf_blkdev_update_limits(info);
+	xbf_compat_unfreeze(info->gd->queue, memflags);
+out:
+	mutex_unlock(&info->mutex);
+}

@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xenblk frontend: xenbus driver, handshake and feature negotiation.
+ *
+ * Startup: the backend reaches InitWait -> rings are allocated and
+ * published (ring-page-order, multi-queue-num-queues, queue-N/...) ->
+ * Initialised.  Backend Connected -> geometry and features are read and
+ * the disk appears.  A later Connected only re-reads the size (online
+ * resize).  Backend Closing -> the disk goes away, then Closed.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/cpumask.h>
+#include <xen/xen.h>
+#include <xen/platform_pci.h>
+#include <xen/interface/io/protocols.h>
+#include "blkfront.h"
+
+unsigned int xbf_max_queues = 4;
+module_param_named(max_queues, xbf_max_queues, uint, 0444);
+MODULE_PARM_DESC(max_queues, "Maximum rings (hardware queues) per disk; also capped by vCPUs and the backend (default 4)");
+
+unsigned int xbf_max_ring_page_order = XBF_MAX_RING_ORDER;
+module_param_named(max_ring_page_order, xbf_max_ring_page_order, uint, 0444);
+MODULE_PARM_DESC(max_ring_page_order, "Maximum ring size as log2 of pages, 0-4; also capped by the backend (default 4)");
+
+/*
+ * 256 segments = 1 MiB per request with 4 KiB pages: one indirect page,
+ * large enough that sequential I/O is not split, small enough that a
+ * 16-page ring of such requests stays around 512 MiB of addressable data.
+ */
+unsigned int xbf_max_indirect_segments = 256;
+module_param_named(max_indirect_segments, xbf_max_indirect_segments, uint, 0444);
+MODULE_PARM_DESC(max_indirect_segments, "Maximum segments per indirect request, 11-4096 (default 256 = 1 MiB)");
+
+bool xbf_feature_persistent = true;
+module_param_named(feature_persistent, xbf_feature_persistent, bool, 0444);
+MODULE_PARM_DESC(feature_persistent, "Use persistent grants when the backend supports them (default on)");
+
+bool xbf_trusted = true;
+module_param_named(trusted, xbf_trusted, bool, 0444);
+MODULE_PARM_DESC(trusted, "Trust backends; 0 bounces all data through private zeroed pages (default 1; xenstore trusted=0 also does this per disk)");
+
+static int xbf_parse_vdevice(unsigned int vdev, unsigned int *index)
+{
+	unsigned int major = vdev >> 8, minor = vdev & 0xff, part;
+
+	if (vdev & (1U << 28)) {		/* extended: disk << 8 | part */
+		*index = (vdev & ~(1U << 28)) >> 8;
+		part = vdev & 0xff;
+	} else if (major == XBF_MAJOR) {	/* xvd: disk << 4 | part */
+		*index = minor >> 4;
+		part = minor & 0xf;
+	} else if (major == 3 || major == 22 || major == 33 || major == 34) {
+		*index = (major == 3 ? 0 : major == 22 ? 2 : (major - 31) * 2) +
+			 (minor >> 6);
+		part = minor & 0x3f;
+	} else if (major == 8 || (major >= 65 && major <= 71)) {
+		*index = (major == 8 ? 0 : (major - 64) * 16) + (minor >> 4);
+		part = minor & 0xf;
+	} else {
+		return -ENODEV;
+	}
+	if (part || *index >= (1U << MINORBITS) / XBF_PARTS_PER_DISK)
+		return -EINVAL;
+	return 0;
+}
+
+static int xbf_probe(struct xenbus_device *dev,
+		     const struct xenbus_device_id *id)
+{
+	unsigned int vdev, index;
+	struct xbf_info *info;
+	int err;
+
+	if (xenbus_scanf(XBT_NIL, dev->nodename, "virtual-device", "%u",
+			 &vdev) != 1 &&
+	    xenbus_scanf(XBT_NIL, dev->nodename, "virtual-device-ext", "%u",
+			 &vdev) != 1) {
+		xenbus_dev_fatal(dev, -ENOENT, "reading virtual-device");
+		return -ENOENT;
+	}
+	err = xbf_parse_vdevice(vdev, &index);
+	if (err) {
+		xenbus_dev_fatal(dev, err, "unsupported virtual-device %#x", vdev);
+		return err;
+	}
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	info->xbdev = dev;
+	info->vdevice = vdev;
+	info->handle = vdev;
+	info->index = index;
+	info->trusted = xbf_trusted &&
+			xenbus_read_unsigned(dev->nodename, XENBLK_KEY_TRUSTED, 1);
+	mutex_init(&info->mutex);
+	INIT_LIST_HEAD(&info->reissue);
+	INIT_DELAYED_WORK(&info->watchdog, xbf_watchdog_fn);
+	INIT_WORK(&info->update_work, xbf_update_work);
+	dev_set_drvdata(&dev->dev, info);
+	return 0;
+}
+
+static int xbf_write_ring_keys(struct xbf_info *info,
+			       struct xenbus_transaction xbt)
+{
+	const char *node = info->xbdev->nodename;
+	unsigned int i, nr = info->feat.nr_rings;
+	char *dir;
+	int err;
+
+	if (nr == 1)
+		return xbf_ring_write_keys(&info->rings[0], xbt, node);
+	for (i = 0; i < nr; i++) {
+		dir = kasprintf(GFP_KERNEL, "%s/queue-%u", node, i);
+		if (!dir)
+			return -ENOMEM;
+		err = xbf_ring_write_keys(&info->rings[i], xbt, dir);
+		kfree(dir);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int xbf_write_keys(struct xbf_info *info, struct xenbus_transaction xbt)
+{
+	const char *node = info->xbdev->nodename;
+	int err;
+
+	if (info->feat.backend_ring_order >= 0) {
+		err = xenbus_printf(xbt, node, XENBLK_KEY_RING_ORDER, "%u",
+				    info->feat.ring_order);
+		if (err)
+			return err;
+	}
+	if (info->feat.backend_mq) {
+		err = xenbus_printf(xbt, node, XENBLK_KEY_NUM_QUEUES, "%u",
+				    info->feat.nr_rings);
+		if (err)
+			return err;
+	}
+	err = xbf_write_ring_keys(info, xbt);
+	if (err)
+		return err;
+	err = xenbus_printf(xbt, node, XENBLK_KEY_PROTOCOL, "%s",
+			    XEN_IO_PROTO_ABI_NATIVE);
+	if (err)
+		return err;
+	return xenbus_printf(xbt, node, XENBLK_KEY_PERSISTENT, "%u",
+			     xbf_feature_persistent ? 1 : 0);
+}
+
+static int xbf_publish(struct xbf_info *info)
+{
+	struct xenbus_transaction xbt;
+	int err;
+
+	do {
+		err = xenbus_transaction_start(&xbt);
+		if (err)
+			return err;
+		err = xbf_write_keys(info, xbt);
+		if (err) {
+			xenbus_transaction_end(xbt, 1);
+			return err;
+		}
+		err = xenbus_transaction_end(xbt, 0);
+	} while (err == -EAGAIN);
+	return err;
+}
+
+/**
+ * xbf_talk_to_backend - allocate rings and publish them to the backend
+ * @info: the device, mutex held
+ *
+ * Return: 0 or a negative errno.
+ */
+int xbf_talk_to_backend(struct xbf_info *info)
+{
+	const char *be = info->xbdev->otherend;
+	unsigned int nr, order, cap = xbf_max_queues;
+	int err;
+
+	info->feat.backend_mq = xenbus_read_unsigned(be, XENBLK_KEY_MAX_QUEUES, 0);
+	info->feat.backend_ring_order = -1;
+	if (xenbus_exists(XBT_NIL, be, XENBLK_KEY_MAX_RING_ORDER))
+		info->feat.backend_ring_order =
+			xenbus_read_unsigned(be, XENBLK_KEY_MAX_RING_ORDER, 0);
+	if (info->gd)	/* reconnect: never more rings than hardware queues */
+		cap = min(cap ? cap : UINT_MAX, info->tag_set.nr_hw_queues);
+	nr = xenblk_nego_queues(num_online_cpus(), info->feat.backend_mq, cap);
+	order = xenblk_nego_ring_order(max(info->feat.backend_ring_order, 0),
+				       xbf_max_ring_page_order);
+	err = xbf_rings_alloc(info, nr, order);
+	if (err) {
+		xenbus_dev_fatal(info->xbdev, err, "allocating rings");
+		return err;
+	}
+	err = xbf_publish(info);
+	if (err) {
+		xenbus_dev_fatal(info->xbdev, err, "writing ring keys");
+		xbf_rings_free(info);
+		return err;
+	}
+	dev_info(&info->xbdev->dev, "%u ring(s) of %u page(s), %u slots each\n",
+		 nr, 1U << order, info->rings[0].size);
+	return xenbus_switch_state(info->xbdev, XenbusStateInitialised);
+}
+
+/**
+ * xbf_pick_segs - segments per request given the backend's offer
+ * @info: the device
+ *
+ * Return: the indirect segment count, or 11 for plain requests.
+ */
+unsigned int xbf_pick_segs(struct xbf_info *info)
+{
+	unsigned int want = info->want_segs ? info->want_segs :
+			    xbf_max_indirect_segments;
+	unsigned int n = xenblk_nego_indirect(info->feat.backend_indirect, want);
+
+	return n ? n : BLKIF_MAX_SEGMENTS_PER_REQUEST;
+}
+
+/**
+ * xbf_read_features - read the backend's feature keys
+ * @info: the device, mutex held
+ */
+void xbf_read_features(struct xbf_info *info)
+{
+	const char *be = info->xbdev->otherend;
+	struct xbf_features *f = &info->feat;
+
+	f->flush_op = 0;
+	f->fua = false;
+	if (xenbus_read_unsigned(be, XENBLK_KEY_FLUSH, 0)) {
+		f->flush_op = BLKIF_OP_FLUSH_DISKCACHE;
+	} else if (xenbus_read_unsigned(be, XENBLK_KEY_BARRIER, 0)) {
+		f->flush_op = BLKIF_OP_WRITE_BARRIER;
+		f->fua = true;
+	}
+	f->discard = xenbus_read_unsigned(be, XENBLK_KEY_DISCARD, 0);
+	f->secure_discard = f->discard &&
+			    xenbus_read_unsigned(be, XENBLK_KEY_DISCARD_SECURE, 0);
+	f->persistent = xbf_feature_persistent &&
+			xenbus_read_unsigned(be, XENBLK_KEY_PERSISTENT, 0);
+	f->bounce = !info->trusted;
+	f->backend_indirect = xenbus_read_unsigned(be, XENBLK_KEY_MAX_INDIRECT, 0);
+	f->max_segs = xbf_pick_segs(info);
+	/* A barrier cannot be indirect: FUA only for plain-sized requests. */
+	if (f->max_segs > BLKIF_MAX_SEGMENTS_PER_REQUEST)
+		f->fua = false;
+}
+
+static int xbf_read_geometry(struct xbf_info *info, struct xbf_geometry *g)
+{
+	const char *be = info->xbdev->otherend;
+	unsigned long long sectors;
+	unsigned int ss, vinfo;
+	char *mode;
+	int err;
+
+	err = xenbus_gather(XBT_NIL, be, XENBLK_KEY_SECTORS, "%llu", &sectors,
+			    XENBLK_KEY_INFO, "%u", &vinfo,
+			    XENBLK_KEY_SECTOR_SIZE, "%u", &ss, NULL);
+	if (err)
+		return err;
+	g->physical_sector_size = xenbus_read_unsigned(be,
+					XENBLK_KEY_PHYS_SECTOR_SIZE, ss);
+	if (xenblk_check_geometry(sectors, ss, g->physical_sector_size))
+		return -EINVAL;
+	g->sectors = sectors;
+	g->sector_size = ss;
+	g->vdisk_info = vinfo;
+	g->readonly = vinfo & (VDISK_READONLY | VDISK_CDROM);
+	mode = xenbus_read(XBT_NIL, be, XENBLK_KEY_MODE, NULL);
+	if (!IS_ERR(mode)) {
+		if (mode[0] == 'r')
+			g->readonly = true;
+		kfree(mode);
+	}
+	g->discard_granularity = xenbus_read_unsigned(be,
+					XENBLK_KEY_DISCARD_GRAN, ss);
+	g->discard_alignment = xenbus_read_unsigned(be,
+					XENBLK_KEY_DISCARD_ALIGN, 0);
+	if (!g->discard_granularity)
+		g->discard_granularity = ss;
+	return 0;
+}
+
+/* Backend Connected again while we are connected: online resize. */
+static void xbf_resize(struct xbf_info *info)
+{
+	struct xbf_geometry g;
+
+	if (xbf_read_geometry(info, &g)) {
+		pr_warn_ratelimited("%s: backend geometry unreadable after change\n",
+				    xbf_name(info));
+		return;
+	}
+	if (g.sector_size != info->geo.sector_size)
+		return;
+	info->geo.sectors = g.sectors;
+	xbf_blkdev_update_capacity(info);
+}
+
+static int xbf_bring_up(struct xbf_info *info, enum xbf_state prev)
+{
+	int err;
+
+	err = xbf_read_geometry(info, &info->geo);
+	if (err) {
+		xenbus_dev_fatal(info->xbdev, err, "reading backend geometry");
+		return err;
+	}
+	xbf_read_features(info);
+	info->state = XBF_CONNECTED;
+	xenbus_switch_state(info->xbdev, XenbusStateConnected);
+	if (prev == XBF_RECONNECTING) {
+		xbf_blkdev_update_limits(info);
+		xbf_blkdev_update_capacity(info);
+		xbf_reissue(info);
+		return 0;
+	}
+	err = xbf_blkdev_create(info);
+	if (err) {
+		info->state = XBF_DISCONNECTED;
+		xenbus_dev_fatal(info->xbdev, err, "creating the disk");
+	}
+	return err;
+}
+
+static void xbf_connect(struct xbf_info *info)
+{
+	enum xbf_state prev;
+
+	mutex_lock(&info->mutex);
+	prev = info->state;
+	if (prev == XBF_CONNECTED)
+		xbf_resize(info);
+	if (prev != XBF_DISCONNECTED && prev != XBF_RECONNECTING)
+		goto out;
+	if (!info->rings) {
+		pr_warn("%s: backend connected before rings were set up\n",
+			xbf_name(info));
+		goto out;
+	}
+	if (xbf_bring_up(info, prev))
+		goto out;
+	xbf_debugfs_add(info);
+	dev_info(&info->xbdev->dev,
+		 "%s: %llu sectors of %u bytes, %u ring(s) order %u, %u segments/request, persistent %d, bounce %d, flush %u, discard %d%s\n",
+		 xbf_name(info), info->geo.sectors, info->geo.sector_size,
+		 info->feat.nr_rings, info->feat.ring_order, info->feat.max_segs,
+		 info->feat.persistent, info->feat.bounce, info->feat.flush_op,
+		 info->feat.discard, info->geo.readonly ? ", read-only" : "");
+	schedule_delayed_work(&info->watchdog, XBF_WATCHDOG_PERIOD);
+out:
+	mutex_unlock(&info->mutex);
+}
+
+static void xbf_fail_parked(struct xbf_info *info)
+{
+	struct xbf_pdu *pdu, *tmp;
+
+	list_for_each_entry_safe(pdu, tmp, &info->reissue, node) {
+		list_del_init(&pdu->node);
+		blk_mq_end_request(blk_mq_rq_from_pdu(pdu), BLK_STS_IOERR);
+	}
+}
+
+/* Backend is going away: fail what cannot finish, remove the disk. */
+static void xbf_closing(struct xbf_info *info)
+{
+	struct xenbus_device *dev = info->xbdev;
+	enum xbf_state prev;
+
+	mutex_lock(&info->mutex);
+	prev = info->state;
+	if (prev == XBF_CLOSING || prev == XBF_CLOSED) {
+		mutex_unlock(&info->mutex);
+		return;
+	}
+	info->state = XBF_CLOSING;
+	if (prev == XBF_RECONNECTING && info->gd) {
+		xbf_fail_parked(info);
+		blk_mq_unquiesce_queue(info->gd->queue);
+	}
+	mutex_unlock(&info->mutex);
+
+	cancel_delayed_work_sync(&info->watchdog);
+	if (info->gd)
+		dev_info(&dev->dev, "%s: backend closing, removing the disk\n",
+			 xbf_name(info));
+	xbf_debugfs_remove(info);
+	xbf_blkdev_destroy(info);	/* waits for in-flight I/O */
+
+	mutex_lock(&info->mutex);
+	xbf_rings_free(info);
+	info->state = XBF_CLOSED;
+	mutex_unlock(&info->mutex);
+	xenbus_frontend_closed(dev);
+}
+
+static void xbf_backend_changed(struct xenbus_device *dev,
+				enum xenbus_state backend_state)
+{
+	struct xbf_info *info = dev_get_drvdata(&dev->dev);
+
+	dev_dbg(&dev->dev, "backend state %s\n",
+		xenbus_strstate(backend_state));
+	switch (backend_state) {
+	case XenbusStateInitWait:
+		if (dev->state != XenbusStateInitialising)
+			break;
+		mutex_lock(&info->mutex);
+		if (!info->rings)
+			xbf_talk_to_backend(info);
+		mutex_unlock(&info->mutex);
+		break;
+	case XenbusStateConnected:
+		xbf_connect(info);
+		break;
+	case XenbusStateClosed:
+		if (dev->state == XenbusStateClosed)
+			break;
+		fallthrough;
+	case XenbusStateClosing:
+		xbf_closing(info);
+		break;
+	default:
+		break;
+	}
+}
+
+static XBF_REMOVE_RET xbf_remove(struct xenbus_device *dev)
+{
+	struct xbf_info *info = dev_get_drvdata(&dev->dev);
+
+	mutex_lock(&info->mutex);
+	if (info->state == XBF_RECONNECTING && info->gd) {
+		xbf_fail_parked(info);
+		blk_mq_unquiesce_queue(info->gd->queue);
+	}
+	if (info->state != XBF_CONNECTED)
+		info->state = XBF_CLOSING;
+	mutex_unlock(&info->mutex);
+
+	cancel_delayed_work_sync(&info->watchdog);
+	cancel_work_sync(&info->update_work);
+	xbf_debugfs_remove(info);
+	xbf_blkdev_destroy(info);
+	mutex_lock(&info->mutex);
+	info->state = XBF_CLOSED;
+	xbf_rings_free(info);
+	mutex_unlock(&info->mutex);
+	dev_set_drvdata(&dev->dev, NULL);
+	kfree(info);
+	XBF_REMOVE_DONE;
+}
+
+static const struct xenbus_device_id xbf_ids[] = {
+	{ "vbd" },
+	{ "" }
+};
+
+static struct xenbus_driver xbf_driver = {
+	.ids			= xbf_ids,
+	.probe			= xbf_probe,
+	.remove			= xbf_remove,
+	.resume			= xbf_resume,
+	.otherend_changed	= xbf_backend_changed,
+	.driver			= {
+		.dev_groups	= xbf_dev_groups,
+	},
+};
+
+static void xbf_check_params(void)
+{
+	if (xbf_max_ring_page_order > XBF_MAX_RING_ORDER) {
+		pr_info("max_ring_page_order %u too large, using %u\n",
+			xbf_max_ring_page_order, XBF_MAX_RING_ORDER);
+		xbf_max_ring_page_order = XBF_MAX_RING_ORDER;
+	}
+	xbf_max_indirect_segments = clamp_t(unsigned int,
+					    xbf_max_indirect_segments,
+					    BLKIF_MAX_SEGMENTS_PER_REQUEST,
+					    XBF_MAX_INDIRECT_SEGS);
+}
+
+static int __init xbf_init(void)
+{
+	int err;
+
+	if (!xen_domain() || !xen_has_pv_disk_devices())
+		return -ENODEV;
+	xbf_check_params();
+	err = xbf_blkdev_init();
+	if (err)
+		return err;
+	xbf_debugfs_init();
+	err = xenbus_register_frontend(&xbf_driver);
+	if (err) {
+		xbf_debugfs_exit();
+		xbf_blkdev_exit();
+	}
+	return err;
+}
+module_init(xbf_init);
+
+static void __exit xbf_exit(void)
+{
+	xenbus_unregister_driver(&xbf_driver);
+	xbf_debugfs_exit();
+	xbf_blkdev_exit();
+}
+module_exit(xbf_exit);
+
+MODULE_DESCRIPTION("Xen PV block frontend (xenblk)");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS("xen:vbd");
+MODULE_ALIAS_BLOCKDEV_MAJOR(XBF_MAJOR);
+#ifdef XENBLK_VERSION
+MODULE_VERSION(XENBLK_VERSION);
+#endif
