@@ -5,7 +5,9 @@
 # line per test and a last line "N passed, N failed, N skipped".
 #
 #   1. host dependencies (apt-get, once)
-#   2. userspace unit tests (TAP under prove): protocol library, ABI diff
+#   2. userspace unit tests (TAP under prove): protocol library, ABI diff;
+#      libFuzzer on request and response validation (15 s each; 10 min in
+#      check-full)
 #   3. header guard test (kbuild)
 #   4. module build against the rig's kernel with W=1 and sparse, zero
 #      warnings; checkpatch of every source file, zero errors
@@ -70,6 +72,14 @@ section_unit() {
 		tee "$OUT/unit.log" | tap_results unit
 	prove -v -e '' "$ROOT/tests/unit/test_abi.sh" :: "$ROOT/build/unit" 2>&1 |
 		tee "$OUT/abi.log" | tap_results abi
+}
+
+section_fuzz() {
+	local secs=15
+	[[ -n ${XENBLK_FULL:-} ]] && secs=600
+	say "phase: libFuzzer, ${secs}s per target"
+	bash "$ROOT/tests/fuzz/run.sh" "$ROOT/build/fuzz" "$secs" 2>&1 |
+		tee "$OUT/fuzz.log" | tap_results fuzz
 }
 
 section_guard() {
@@ -155,6 +165,7 @@ KDIR=${KDIR:-}
 if section_deps; then
 	[[ -n $KDIR ]] || KDIR=$("$ROOT/scripts/rig-kdir.sh")
 	section_unit
+	section_fuzz
 	section_guard
 	section_build
 	section_checkpatch
