@@ -22,7 +22,7 @@ KDIR := $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),$(FALLBACK_KDI
 endif
 
 BUILD := $(ROOT)/build
-KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+KREL := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 COMPAT_DIR := $(BUILD)/compat/$(notdir $(realpath $(KDIR)))-$(if $(KREL),$(KREL),unknown)
 COMPAT_H := $(COMPAT_DIR)/xenblk_compat.h
 PROBES := $(wildcard $(ROOT)/compat/probes/have_*.c)
@@ -38,7 +38,7 @@ all: modules
 help:
 	@sed -n '3,12p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
-$(COMPAT_H): $(PROBES) $(ROOT)/scripts/probe-kernel.sh $(KDIR)/include/config/kernel.release
+$(COMPAT_H): $(PROBES) $(ROOT)/scripts/probe-kernel.sh $(KDIR)/include/generated/utsrelease.h
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "No kernel build tree: set KDIR" >&2; exit 1; }
 	@mkdir -p $(COMPAT_DIR)
 	$(ROOT)/scripts/probe-kernel.sh $(KDIR) $(COMPAT_DIR) $(ROOT)

@@ -51,6 +51,11 @@ tap_results() {
 	done
 }
 
+# The release string modules built against $1 carry in their vermagic.
+kernel_release() {
+	sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$1/include/generated/utsrelease.h"
+}
+
 section_deps() {
 	say "phase: host dependencies"
 	if ! "$ROOT/scripts/install-deps.sh" > "$OUT/deps.log" 2>&1; then
@@ -106,7 +111,7 @@ section_build() {
 	local ko
 	for ko in xen-blkback/xen-blkback.ko xen-blkfront/xen-blkfront.ko; do
 		if [[ -f $ROOT/$ko ]] &&
-		   modinfo -F vermagic "$ROOT/$ko" | grep -q "^$(cat "$KDIR/include/config/kernel.release") "; then
+		   modinfo -F vermagic "$ROOT/$ko" | grep -q "^$(kernel_release "$KDIR") "; then
 			result PASS "build/$(basename "$ko")" "vermagic matches the rig kernel"
 		else
 			result FAIL "build/$(basename "$ko")" "missing or wrong vermagic"
