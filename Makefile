@@ -8,6 +8,7 @@
 #   make check-build     W=1 + sparse + checkpatch against 6.1, 6.12 and sid
 #   make check-full      everything, long versions
 #   make demo            boot Xen in QEMU with both modules and run fio
+#   make deb             xenblk-dkms .deb (DKMS source package)
 #
 # KDIR defaults to the running kernel's build tree, else the Debian 6.1
 # headers the rig boots.
@@ -31,12 +32,12 @@ KBUILD_ARGS := -C $(KDIR) M=$(ROOT) XENBLK_ROOT=$(ROOT) \
 	XENBLK_COMPAT=$(COMPAT_DIR) XENBLK_VERSION=$(XENBLK_VERSION)
 
 .PHONY: all modules compat clean check check-unit check-build check-full \
-	demo bench install uninstall help
+	demo bench deb install uninstall help
 
 all: modules
 
 help:
-	@sed -n '3,12p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
 $(COMPAT_H): $(PROBES) $(ROOT)/scripts/probe-kernel.sh $(KDIR)/include/generated/utsrelease.h
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "No kernel build tree: set KDIR" >&2; exit 1; }
@@ -75,3 +76,6 @@ check-build:
 
 demo:
 	$(ROOT)/scripts/rig/demo.sh
+
+deb:
+	$(ROOT)/scripts/deb/build-deb.sh $(BUILD)/deb
