@@ -1,0 +1,297 @@
+# shellcheck shell=bash
+# dom0 helpers of the hostile-peer scenarios (tests/scenarios/5x-hostile-*.sh).
+# Installed as /rig/hostile/scen-lib.sh by tests/hostile/rig-overlay.sh;
+# needs the rig's dom0-lib.sh sourced first.
+#
+# Verdicts: our driver's cases are RIG-TEST lines (counted by the rig); the
+# in-tree driver's are "HOSTILE-INFO: <name> <verdict> <reason>" lines
+# (informative only). tests/hostile/report.sh turns a serial log into
+# build/reports/hostile.md.
+HS_BIN=/rig/bin
+HS_BAD='BUG:|Oops|WARNING:|general protection|Call Trace|kernel BUG|RIP: |list_del corruption|refcount_t|use-after-free|page allocation failure|soft lockup|hung_task|blocked for more than'
+
+# hs_verdict WHICH NAME VERDICT REASON...: WHICH=ours -> RIG-TEST, else INFO
+hs_verdict() {
+	local which=$1 name=$2 v=$3
+	shift 3
+	if [[ $which == ours ]]; then
+		RIG_NO_DUMP=1 rig_result "$name" "$v" "$*"
+	else
+		echo "HOSTILE-INFO: $name $v ($which) $*"
+	fi
+}
+
+# dmesg marks: hs_mark0 / hs_new0 (dom0); hs_markU DOM / hs_newU DOM
+hs_mark0() { HS_D0=$(dmesg | wc -l); }
+hs_new0() { dmesg | tail -n +$((HS_D0 + 1)); }
+hs_markU() { HS_DU=$(RIG_RUN_TIMEOUT=20 rig_domu_run "$1" 'dmesg | wc -l'); }
+hs_newU() { RIG_RUN_TIMEOUT=20 rig_domu_run "$1" "dmesg | tail -n +$((${HS_DU:-0} + 1))"; }
+
+# hs_devid VDEV: xenstore device id of xvdX (single letter a..z)
+hs_devid() {
+	local l=${1#xvd}
+	local n=$(($(printf '%d' "'$l") - 97))
+	if ((n < 16)); then echo $((202 * 256 + n * 16)); else echo $(((1 << 28) + n * 256)); fi
+}
+
+# hs_loop MIB: a loop device over a sparse file in /run (printed)
+hs_loop() {
+	local f
+	[[ -e /dev/loop-control ]] || modprobe loop max_loop=8 || { rig_log "modprobe loop failed"; return 1; }
+	f=$(mktemp /run/hostile-img.XXXXXX)
+	truncate -s "${1}M" "$f"
+	losetup -f --show "$f"
+}
+
+# hs_good_io DOM VDEV: a 4 MiB direct read on another VBD must finish in 30 s
+hs_good_io() {
+	rig_domu_run "$1" "dd if=/dev/$2 of=/dev/null bs=64k count=64 iflag=direct 2>&1 | tail -n 1" 30 >/dev/null
+}
+
+# hs_dom_alive DOM: the domain's agent answers within 20 s
+hs_dom_alive() { [[ $(RIG_RUN_TIMEOUT=20 rig_domu_run "$1" 'echo alive' 2>/dev/null) == alive ]]; }
+
+# hs_backend_gone DOMID DEVID [timeout]: no backend device left in dom0
+hs_backend_gone() {
+	local i
+	for ((i = 0; i < ${3:-20} * 10; i++)); do
+		[[ ! -e /sys/bus/xen-backend/devices/vbd-$1-$2 ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---------------------------------------------------------------- hostile frontend suite
+HS_FRONT_CASES="baseline bad_op nseg_zero nseg_over first_gt_last last_ge_8 past_end ro_write
+bad_gref indirect_count indirect_op indirect_segs double_fetch evtchn_storm never_consume
+ring_overflow req_prod_back xs_flap no_ring order_over order_huge queues_over queues_huge
+bad_ringref bad_evtchn bad_protocol"
+HS_LETTERS=(b c d e f g h i j k l m n o p q r s t u v w x y z)
+HS_NEXT=0
+
+# hs_next_vdev DOMID: a vdev letter whose backend device is not in use
+hs_next_vdev() {
+	local i v
+	for ((i = 0; i < ${#HS_LETTERS[@]}; i++)); do
+		v=xvd${HS_LETTERS[HS_NEXT % ${#HS_LETTERS[@]}]}
+		HS_NEXT=$((HS_NEXT + 1))
+		[[ -e /sys/bus/xen-backend/devices/vbd-$1-$(hs_devid "$v") ]] && continue
+		xenstore-exists "/local/domain/$1/device/vbd/$(hs_devid "$v")" 2>/dev/null && continue
+		echo "$v"
+		return 0
+	done
+	return 1
+}
+
+# hs_hf_start: (re)start the hostile domU "hf" with evtchn + gntalloc loaded
+hs_hf_start() {
+	rig_domid hf >/dev/null 2>&1 && xl destroy hf
+	rig_domu_start hf 1 512 || return 1
+	rig_domu_run hf 'for m in xen-evtchn xen-gntalloc; do insmod /rig/hostile/$m.ko || exit 1; done; ls /dev/xen/' 60 |
+		sed 's/^/RIG-LOG hf: /'
+}
+
+# hs_front_case WHICH CASE TARGET MODE: one hfront case on a fresh VBD
+hs_front_case() {
+	local which=$1 c=$2 target=$3 mode=$4 P=hostile-front/$2 v devid id out rc line hv reason bad new
+	local extra=""
+	hs_dom_alive hf || { rig_log "hostile domU not answering: restarting it"; hs_hf_start; } ||
+		{ hs_verdict "$which" "$P" FAIL "hostile domU could not be (re)started"; return; }
+	id=$(rig_domid hf)
+	v=$(hs_next_vdev "$id") || { hs_verdict "$which" "$P" FAIL "no free vdev left (earlier detaches failed)"; return; }
+	devid=$(hs_devid "$v")
+	rig_attach hf "$target" "$v" "$mode" || { hs_verdict "$which" "$P" FAIL "xl block-attach failed"; return; }
+	rig_wait_state hf "$v" back 2 15 || { hs_verdict "$which" "$P" FAIL "backend never reached InitWait"; return; }
+	hs_mark0
+	out=$(rig_domu_run hf "hfront -v $devid $c" 150)
+	rc=$?
+	sed "s/^/HOSTILE-OUT $which $c: /" <<<"$out"
+	line=$(grep '^HOSTILE-RESULT:' <<<"$out" | tail -n 1)
+	if [[ -n $line ]]; then
+		hv=$(awk '{print $3}' <<<"$line")
+		reason=${line#HOSTILE-RESULT: "$c" "$hv"}
+		reason=${reason# }
+	else
+		hv=FAIL reason="hfront rc=$rc without a result: $(tail -n 1 <<<"$out")"
+	fi
+	sleep 0.5
+	bad=$(hs_new0 | grep -E "$HS_BAD" | head -n 3 | tr '\n' '|')
+	new=$(hs_new0 | grep -vE "$HS_BAD" | grep -v 'xen-blkback: backend/' | tail -n 2 | cut -c1-160 | tr '\n' '|')
+	hs_new0 | sed "s/^/HOSTILE-DMESG0 $which $c: /"
+	if [[ -n $bad ]]; then
+		hv=FAIL extra+=" DOM0 KERNEL: $bad"
+	fi
+	if ! hs_good_io hgood xvdb; then
+		hv=FAIL extra+=" other VBD (hgood xvdb) stalled/failed during the attack;"
+	fi
+	if ! hs_dom_alive hf; then
+		extra+=" (hostile domU stopped answering)"
+	fi
+	rig_detach hf "$v" >/dev/null 2>&1
+	if ! hs_backend_gone "$id" "$devid" 20; then
+		[[ $hv == SKIP ]] || hv=FAIL
+		extra+=" backend device vbd-$id-$devid still present 20 s after detach (ring/grants kept);"
+	fi
+	hs_verdict "$which" "$P" "$hv" "$reason;${extra} dom0 log: ${new:-none}"
+}
+
+# hs_front_destroy WHICH TARGET: xl destroy of the hostile domain mid-I/O,
+# then no dying (grant-holding) domain and no backend device may remain
+hs_front_destroy() {
+	local which=$1 target=$2 P=hostile-front/destroy_mid_io v devid id i out bad
+	hs_dom_alive hf || hs_hf_start || { hs_verdict "$which" "$P" FAIL "hostile domU not running"; return; }
+	id=$(rig_domid hf)
+	v=$(hs_next_vdev "$id") || { hs_verdict "$which" "$P" FAIL "no free vdev"; return; }
+	devid=$(hs_devid "$v")
+	rig_attach hf "$target" "$v" rw && rig_wait_state hf "$v" back 2 15 ||
+		{ hs_verdict "$which" "$P" FAIL "attach failed"; return; }
+	rig_domu_run hf "hfront -v $devid io_forever >/tmp/iof.log 2>&1 &" 20 >/dev/null
+	sleep 5
+	out=$(rig_domu_run hf 'tail -n 2 /tmp/iof.log' 20)
+	sed "s/^/HOSTILE-OUT $which destroy: /" <<<"$out"
+	hs_mark0
+	xl destroy hf
+	for ((i = 0; i < 300; i++)); do
+		xl list 2>/dev/null | grep -q '(null)' || break
+		sleep 0.1
+	done
+	sleep 1
+	bad=$(hs_new0 | grep -E "$HS_BAD" | head -n 3 | tr '\n' '|')
+	hs_new0 | sed "s/^/HOSTILE-DMESG0 $which destroy: /"
+	if [[ -n $bad ]]; then
+		hs_verdict "$which" "$P" FAIL "dom0 kernel: $bad"
+	elif xl list 2>/dev/null | grep -q '(null)'; then
+		hs_verdict "$which" "$P" FAIL "domain $id still dying 30 s after xl destroy: dom0 keeps its grants mapped ($(xl list | grep '(null)' | tr -s ' '))"
+	elif ls /sys/bus/xen-backend/devices/ 2>/dev/null | grep -q "^vbd-$id-"; then
+		hs_verdict "$which" "$P" FAIL "backend devices of dead domain $id left: $(ls /sys/bus/xen-backend/devices | tr '\n' ' ')"
+	elif ! hs_good_io hgood xvdb; then
+		hs_verdict "$which" "$P" FAIL "other VBD stalled after the destroy"
+	else
+		hs_verdict "$which" "$P" PASS "destroyed during I/O ($(grep -o '[0-9]* requests done' <<<"$out" | tail -n 1)); domain gone, no backend device left, other VBD serves"
+	fi
+}
+
+# hs_front_suite ours|intree [cases]: the whole hostile-frontend suite
+# against the backend WHICH
+hs_front_suite() {
+	local which=$1 cases=${2:-$HS_FRONT_CASES} c nb rw ro
+	if [[ ! -x $HS_BIN/hfront ]]; then
+		hs_verdict "$which" hostile-front SKIP "no $HS_BIN/hfront in the image (tests/hostile hook not in the rig build)"
+		return 0
+	fi
+	if [[ $which == ours && ! -f $RIG_OURS/xen-blkback.ko ]]; then
+		hs_verdict "$which" hostile-front SKIP "our xen-blkback.ko is not in this image"
+		return 0
+	fi
+	rig_load_back "$which" || { hs_verdict "$which" hostile-front/setup FAIL "backend $which did not load"; return 0; }
+	nb=$(rig_null_blk 1) && rw=$(hs_loop 64) && ro=$(hs_loop 64) ||
+		{ hs_verdict "$which" hostile-front/setup FAIL "backing devices"; return 0; }
+	rig_domu_start hgood 1 512 && rig_load_front hgood intree && rig_attach hgood "$nb" xvdb &&
+		rig_wait_disk hgood xvdb ||
+		{ hs_verdict "$which" hostile-front/setup FAIL "victim domU hgood with a VBD did not come up"; return 0; }
+	hs_hf_start || { hs_verdict "$which" hostile-front/setup FAIL "hostile domU did not start"; return 0; }
+	for c in $cases; do
+		if [[ $c == ro_write ]]; then
+			hs_front_case "$which" "$c" "$ro" ro
+		else
+			hs_front_case "$which" "$c" "$rw" rw
+		fi
+	done
+	hs_front_destroy "$which" "$rw"
+	rig_domu_stop hgood >/dev/null 2>&1
+	rig_unload_back
+}
+
+# ---------------------------------------------------------------- hostile backend suite
+HS_BACK_CASES="baseline rsp_overflow id_oor id_dup id_idle op_mismatch status_bad rsp_unsolicited
+evtchn_storm grant_kept sectors_zero sectors_huge sectors_garbage ssize_zero ssize_npow2 ssize_huge
+info_all keys_missing max_queues_huge max_order_huge max_indirect_huge"
+# cases whose bogus response must leave a log line in the domU
+HS_BACK_MUSTLOG=" rsp_overflow id_oor id_dup id_idle op_mismatch status_bad rsp_unsolicited "
+
+# hs_back_case WHICH CASE: one hback case against the frontend in domU "hb"
+hs_back_case() {
+	local which=$1 c=$2 P=hostile-back/$2 v devid id pid i fs out rc log line hv reason bad new extra=""
+	hs_dom_alive hb || { hs_verdict "$which" "$P" FAIL "victim domU hb is not answering (earlier case?)"; return; }
+	id=$(rig_domid hb)
+	v=$(hs_next_vdev "$id") || { hs_verdict "$which" "$P" FAIL "no free vdev"; return; }
+	devid=$(hs_devid "$v")
+	hs_markU hb
+	log=/run/rig/hback-$c.log
+	"$HS_BIN/hback" -d "$id" -v "$devid" "$c" >"$log" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 200; i++)); do
+		fs=$(xenstore-read "/local/domain/$id/device/vbd/$devid/state" 2>/dev/null)
+		[[ $fs == 4 || $fs == 5 || $fs == 6 ]] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [[ $fs == 4 ]]; then
+		out=$(rig_domu_run hb "i=0; while [ ! -b /dev/$v ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
+cat /sys/block/$v/size 2>/dev/null | sed 's/^/size=/'
+timeout 40 dd if=/dev/$v of=/dev/null bs=4096 skip=512 count=1 iflag=direct 2>&1 | tail -n 1; echo trigger-rc=\$?" 70)
+		rc=$?
+		if [[ $c == grant_kept ]]; then
+			out+=$'\n'$(rig_domu_run hb "dd if=/dev/urandom of=/tmp/pat bs=64k count=16 2>/dev/null
+for k in 1 2 3 4 5; do
+ timeout 20 dd if=/tmp/pat of=/dev/$v bs=64k seek=64 oflag=direct 2>/dev/null
+ timeout 20 dd if=/dev/$v bs=64k skip=64 count=16 iflag=direct 2>/dev/null | cmp -s - /tmp/pat || echo VERIFY-MISMATCH-\$k
+ timeout 20 dd if=/dev/$v bs=4096 skip=512 count=1 iflag=direct 2>/dev/null | od -An -tx1 | grep -q ee && echo SCRIBBLE-SEEN-\$k
+done; echo verify-done" 150)
+		fi
+	else
+		out="frontend state ${fs:-absent} (not Connected) within 20 s"
+		rc=0
+	fi
+	sed "s/^/HOSTILE-OUT $which $c: /" <<<"$out"
+	hs_dom_alive hb || extra+=" DOMU STOPPED ANSWERING;"
+	hs_good_io hb xvda || extra+=" other VBD (xvda) stalled/failed;"
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 250; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		extra+=" hback did not finish closing;"
+	fi
+	wait "$pid" 2>/dev/null
+	sed "s/^/HOSTILE-HBACK $which $c: /" "$log"
+	line=$(grep '^HOSTILE-RESULT:' "$log" | tail -n 1)
+	reason=${line#HOSTILE-RESULT: "$c" PASS }
+	new=$(hs_newU hb)
+	sed "s/^/HOSTILE-DMESGU $which $c: /" <<<"$new"
+	bad=$(grep -E "$HS_BAD" <<<"$new" | head -n 3 | tr '\n' '|')
+	hv=PASS
+	[[ -n $bad ]] && { hv=FAIL; extra+=" DOMU KERNEL: $bad;"; }
+	[[ $extra == *STOPPED* || $extra == *stalled* ]] && hv=FAIL
+	if [[ $rc == 124 || $rc == 125 || $out == *trigger-rc=124* ]]; then
+		hv=FAIL extra+=" I/O on the hostile VBD hung;"
+	fi
+	[[ $out == *VERIFY-MISMATCH* || $out == *SCRIBBLE-SEEN* ]] && { hv=FAIL; extra+=" data corrupted by the kept grant;"; }
+	if [[ $HS_BACK_MUSTLOG == *" $c "* && -z $(grep -v '^$' <<<"$new") ]]; then
+		hv=FAIL extra+=" frontend logged nothing about the bogus response;"
+	fi
+	xenstore-exists "/local/domain/$id/device/vbd/$devid" 2>/dev/null &&
+		xenstore-rm "/local/domain/$id/device/vbd/$devid" 2>/dev/null
+	new=$(grep -vE "$HS_BAD" <<<"$new" | grep -v '^$' | tail -n 2 | cut -c1-160 | tr '\n' '|')
+	hs_verdict "$which" "$P" "$hv" "domU: $(grep -o 'trigger-rc=[0-9]*\|size=[0-9]*\|dd: .*\|^frontend state.*' <<<"$out" | tr '\n' ' ');${extra} domU log: ${new:-none}; hback: ${reason:-no result}"
+}
+
+# hs_back_suite ours|intree [cases]: the hostile-backend suite against the frontend WHICH
+hs_back_suite() {
+	local which=$1 cases=${2:-$HS_BACK_CASES} c nb
+	if [[ ! -x $HS_BIN/hback ]]; then
+		hs_verdict "$which" hostile-back SKIP "no $HS_BIN/hback in the image (tests/hostile hook not in the rig build)"
+		return 0
+	fi
+	if [[ $which == ours && ! -f $RIG_OURS/xen-blkfront.ko ]]; then
+		hs_verdict "$which" hostile-back SKIP "our xen-blkfront.ko is not in this image"
+		return 0
+	fi
+	rig_load_back intree || { hs_verdict "$which" hostile-back/setup FAIL "in-tree xen-blkback (for the control VBD) did not load"; return 0; }
+	nb=$(rig_null_blk 1) || { hs_verdict "$which" hostile-back/setup FAIL "null_blk"; return 0; }
+	rig_domu_start hb 2 512 && rig_load_front hb "$which" && rig_attach hb "$nb" xvda && rig_wait_disk hb xvda ||
+		{ hs_verdict "$which" hostile-back/setup FAIL "victim domU hb with $which blkfront and a control VBD did not come up"; return 0; }
+	for c in $cases; do
+		hs_back_case "$which" "$c"
+	done
+	rig_domu_stop hb >/dev/null 2>&1
+}
