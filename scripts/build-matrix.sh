@@ -14,6 +14,9 @@
 # Env:
 #   XENBLK_CACHE           cache dir (default build/matrix): chroots/<suite>,
 #                          checkpatch/<suite>-<X.Y>, logs/
+#   XENBLK_CHROOTS         where the chroots really are (default: $XENBLK_CACHE/
+#                          chroots, or /var/cache/xenblk-matrix/chroots with a
+#                          symlink when the cache is inside the tree)
 #   XENBLK_MATRIX_SUITES   suites to build (default "bookworm trixie sid";
 #                          "bookworm-backports" = bookworm chroot with the
 #                          backports kernel headers)
@@ -35,10 +38,32 @@ PKGS="linux-headers-amd64 gcc make sparse libc6-dev perl"
 NICE="nice -n 10"
 SRC_DIRS="xen-blkfront xen-blkback common include"
 
-mkdir -p "$CACHE/chroots" "$CACHE/checkpatch" "$LOGS"
-exec 9>"$CACHE/.lock"
+# The chroots must not live inside the source tree proper: kbuild's
+# `make clean` (M=$ROOT) runs find over the whole tree and deletes every
+# *.o, *.a, *.s, *.mod and .*.cmd it meets, i.e. gcc's crt*.o, libgcc.a and
+# libc's *.a inside a chroot, and the objects of a build in progress.  That
+# find does not follow symlinks, so when the cache is inside the tree the
+# chroots are kept in $XENBLK_CHROOTS (default /var/cache/xenblk-matrix,
+# shared by all checkouts on the machine) and $CACHE/chroots points there.
+mkdir -p "$CACHE/checkpatch" "$LOGS"
+case $(realpath -m "$CACHE")/ in
+"$ROOT"/*) CHROOTS=${XENBLK_CHROOTS:-/var/cache/xenblk-matrix/chroots} ;;
+*) CHROOTS=${XENBLK_CHROOTS:-$CACHE/chroots} ;;
+esac
+mkdir -p "$CHROOTS"
+if [[ $(realpath -m "$CHROOTS") != $(realpath -m "$CACHE/chroots") ]]; then
+	if [[ -d $CACHE/chroots && ! -L $CACHE/chroots ]]; then
+		echo "# build-matrix: $CACHE/chroots is a directory inside the tree;" \
+			"move it to $CHROOTS (make clean damages it)" >&2
+		CHROOTS=$CACHE/chroots
+	else
+		ln -sfn "$CHROOTS" "$CACHE/chroots"
+	fi
+fi
+# One run at a time per chroot store (builds run inside the chroots).
+exec 9>"$CHROOTS/.lock"
 if ! flock -n 9; then
-	echo "# build-matrix: another run holds $CACHE/.lock, waiting" >&2
+	echo "# build-matrix: another run holds $CHROOTS/.lock, waiting" >&2
 	flock 9
 fi
 
@@ -76,13 +101,19 @@ since() { echo "$((SECONDS - $1))s"; }
 timing() { printf '%s %s\n' "$1" "$2" >> "$LOGS/timings.txt"; }
 
 # in_chroot DIR cmd...: run a command inside the chroot with /proc mounted.
+# Call ensure_proc in the main shell first when in_chroot runs in a pipeline
+# (a subshell's MOUNTED is lost, and its mount would never be undone).
+ensure_proc() {
+	if ! mountpoint -q "$1/proc"; then
+		mount -t proc proc "$1/proc" || return 1
+		MOUNTED+=("$1/proc")
+	fi
+}
+
 in_chroot() {
 	local c=$1
 	shift
-	if ! mountpoint -q "$c/proc"; then
-		mount -t proc proc "$c/proc" || return 1
-		MOUNTED+=("$c/proc")
-	fi
+	ensure_proc "$c" || return 1
 	LC_ALL=C DEBIAN_FRONTEND=noninteractive \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		chroot "$c" "$@"
@@ -124,7 +155,7 @@ apt_install() {
 # prepare_chroot SUITE: make or refresh $CACHE/chroots/SUITE.  Sets REASON
 # and returns non-zero when the chroot cannot be made.
 prepare_chroot() {
-	local suite=$1 c=$CACHE/chroots/$1 log=$LOGS/$1-chroot.log t0=$SECONDS
+	local suite=$1 c=$CHROOTS/$1 log=$LOGS/$1-chroot.log t0=$SECONDS
 	local stamp=$c/.xenblk-refreshed age
 	REASON=
 	if [[ ! -f $c/.xenblk-debootstrap ]]; then
@@ -160,11 +191,28 @@ prepare_chroot() {
 		fi
 		timing "$suite-apt" "$(since "$t0")"
 	fi
+	heal_chroot "$suite" "$c" "$log"
 	if ! KREL=$(newest_krel "$c") || [[ -z $KREL ]]; then
 		REASON="no /usr/src/linux-headers-*-amd64 in the $suite chroot"
 		return 1
 	fi
 	return 0
+}
+
+# heal_chroot SUITE CHROOT LOG: reinstall the packages whose files went
+# missing (a stray `make clean`, see above).  A few seconds of dpkg -V.
+heal_chroot() {
+	local suite=$1 c=$2 log=$3 pkgs
+	ensure_proc "$c" || return 0
+	pkgs=$(in_chroot "$c" dpkg -V 2>/dev/null | awk '$1 == "missing" { print $NF }' |
+		in_chroot "$c" xargs -r dpkg -S 2>/dev/null | grep -v '^diversion' | cut -d: -f1 | tr ',' '\n' |
+		sed 's/ //g' | sort -u | tr '\n' ' ')
+	[[ -n ${pkgs// /} ]] || return 0
+	note "$suite: files missing from $pkgs: reinstalling them"
+	if ! in_chroot "$c" apt-get -y -q install --reinstall $pkgs >> "$log" 2>&1; then
+		note "$suite: WARNING: could not reinstall $pkgs (see $log)"
+		echo "build-matrix: $suite chroot damaged, reinstall failed: $pkgs" >&2
+	fi
 }
 
 # newest_krel CHROOT: kernel release of the newest amd64 headers installed.
@@ -196,7 +244,7 @@ diagnostics() {
 
 # build_suite SUITE KREL: one TAP point for the W=1 C=1 build.
 build_suite() {
-	local suite=$1 krel=$2 c=$CACHE/chroots/$1 t0=$SECONDS rc nw name
+	local suite=$1 krel=$2 c=$CHROOTS/$1 t0=$SECONDS rc nw name
 	local log=$LOGS/$suite-$krel-build.log
 	local kdir=/usr/src/linux-headers-$krel
 	name="build $suite $krel W=1 C=1"
@@ -245,9 +293,10 @@ probe_summary() {
 # that suite's linux-source-X.Y into $CACHE/checkpatch/SUITE-X.Y (cached per
 # package version).  Sets CP_DIR, or REASON and returns non-zero.
 fetch_checkpatch() {
-	local suite=$1 krel=$2 c=$CACHE/chroots/$1 xy pkg ver out deb tarball top
+	local suite=$1 krel=$2 c=$CHROOTS/$1 xy pkg ver out deb tarball top
 	xy=$(echo "$krel" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
 	pkg=linux-source-$xy
+	ensure_proc "$c" || return 1
 	ver=$(in_chroot "$c" apt-cache show --no-all-versions "$pkg" 2>/dev/null |
 		sed -n 's/^Version: //p' | head -n 1)
 	[[ -n $ver ]] || { REASON="no $pkg package in $suite"; return 1; }
@@ -283,7 +332,7 @@ fetch_checkpatch() {
 
 # checkpatch_suite SUITE KREL: one TAP point, zero errors to pass.
 checkpatch_suite() {
-	local suite=$1 krel=$2 c=$CACHE/chroots/$1 cp_dir t0=$SECONDS name
+	local suite=$1 krel=$2 c=$CHROOTS/$1 cp_dir t0=$SECONDS name
 	local log=$LOGS/$suite-checkpatch.log nerr nwarn nchk files ver
 	if ! fetch_checkpatch "$suite" "$krel"; then
 		tap_skip "checkpatch $suite" "$REASON"
