@@ -1,0 +1,520 @@
+#!/usr/bin/env python3
+"""Turn the BENCH lines of a xenblk benchmark boot into build/reports/bench.md
+(+ bench.csv and PNG plots when matplotlib is available).
+
+Input lines (see tests/scenarios/bench/xenblk-bench.sh):
+  BENCH-INFO: k=v ...   BENCH-NEG: k=v ...   BENCH-ERR: text
+  BENCH: part=ab|ablate|scale|scale0 pair= round= cfg= dev= wl= guests= bs=
+         rkb= rbw= riops= rp50= rp99= wkb= wbw= wiops= ... irqU= irq0=
+         cpuU= cpu0= rreq= wreq= rsect= wsect= gmaps= ... rings= order= ...
+Units: *kb KiB, *bw KiB/s, p50/p99/clat/lat usec (fio clat), cpu* jiffies
+(USER_HZ=100), irq* interrupts delivered (irqU in the domU = backend->frontend
+notifications, irq0 in dom0 = frontend->backend), *req/*sect blkback
+statistics (512-byte sectors), gmaps our backend's grant map operations.
+"""
+import argparse
+import csv
+import os
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+
+JIFFY_US = 10000.0
+WL_DESC = {
+    "lat4k": "4k randread QD1, 1 job",
+    "rr4k": "4k randread QD32 x vCPUs jobs",
+    "rw4k": "4k randwrite QD32 x vCPUs jobs",
+    "mix4k": "4k randrw 70/30 QD32 x vCPUs jobs",
+    "sr64k": "64k seq read QD32",
+    "sw64k": "64k seq write QD32",
+    "sr1m": "1 MiB seq read QD8",
+    "sw1m": "1 MiB seq write QD8",
+}
+ABL_DESC = {
+    "default": "module defaults",
+    "ind0": "no indirect descriptors (11 segments)",
+    "ind32": "indirect, 32 segments",
+    "ind256": "indirect, 256 segments",
+    "pers0": "persistent grants off",
+    "pers1": "persistent grants on",
+    "rings1": "1 ring",
+    "rings2": "2 rings (max_queues=2)",
+    "rings4": "4 rings (max_queues=4)",
+    "order0": "ring order 0 (1 page)",
+    "order4": "ring order 4 (16 pages)",
+}
+
+
+def kv(text):
+    out = {}
+    try:
+        toks = shlex.split(text)
+    except ValueError:
+        toks = text.split()
+    for t in toks:
+        if "=" in t:
+            k, v = t.split("=", 1)
+            out[k] = v
+    return out
+
+
+def num(d, k, default=0.0):
+    try:
+        return float(d.get(k, default))
+    except (TypeError, ValueError):
+        return default
+
+
+def derive(r):
+    """Add derived metrics to one BENCH record."""
+    bs = num(r, "bs", 4)
+    kb = num(r, "rkb") + num(r, "wkb")
+    r["ios"] = kb / bs if bs else 0
+    r["iops"] = num(r, "riops") + num(r, "wiops")
+    r["mibs"] = (num(r, "rbw") + num(r, "wbw")) / 1024.0
+    r["mib"] = kb / 1024.0
+    # QD1 latency: the read clat percentiles (usec)
+    r["p50"] = num(r, "rp50")
+    r["p99"] = num(r, "rp99")
+    reqs = num(r, "rreq") + num(r, "wreq")
+    r["reqs"] = reqs
+    ios = r["ios"]
+    if r.get("pair") != "native" and reqs > 0:
+        r["req_per_mib"] = reqs / r["mib"] if r["mib"] else None
+        r["irqU_per_req"] = num(r, "irqU") / reqs
+        r["irq0_per_req"] = num(r, "irq0") / reqs
+        r["notif_per_req"] = (num(r, "irqU") + num(r, "irq0")) / reqs
+        # only our backend counts grant maps (debugfs); in-tree reads as 0
+        r["gmaps_per_req"] = num(r, "gmaps") / reqs if r.get("back") == "ours" else None
+    if ios > 0:
+        r["cpu0_us_per_io"] = num(r, "cpu0") * JIFFY_US / ios
+        if r.get("pair") != "native":
+            r["cpuU_us_per_io"] = num(r, "cpuU") * JIFFY_US / ios
+    return r
+
+
+def parse(raw):
+    info, neg, errs, recs = {}, [], [], []
+    with open(raw, errors="replace") as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("BENCH-INFO: "):
+                info.update(kv(line[12:]))
+            elif line.startswith("BENCH-NEG: "):
+                neg.append(kv(line[11:]))
+            elif line.startswith("BENCH-ERR: "):
+                errs.append(line[11:])
+            elif line.startswith("BENCH: "):
+                recs.append(derive(kv(line[7:])))
+    return info, neg, errs, recs
+
+
+def stats(vals):
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return None
+    return (statistics.median(vals), min(vals), max(vals), len(vals))
+
+
+def fmt(v, nd=None):
+    if v is None:
+        return "–"
+    if nd is None:
+        a = abs(v)
+        nd = 0 if a >= 100 else 1 if a >= 10 else 2 if a >= 1 else 3
+    return f"{v:,.{nd}f}"
+
+
+def fstat(s, nd=None):
+    if s is None:
+        return "–"
+    med, lo, hi, n = s
+    if n == 1:
+        return fmt(med, nd)
+    return f"{fmt(med, nd)} [{fmt(lo, nd)}–{fmt(hi, nd)}]"
+
+
+def primary(wl):
+    """(metric key, label, higher_is_better) for a workload."""
+    if wl == "lat4k":
+        return "p50", "p50 latency (µs)", False
+    if wl.endswith("4k"):
+        return "iops", "IOPS", True
+    return "mibs", "MiB/s", True
+
+
+def sel(recs, **kw):
+    return [r for r in recs if all(r.get(k) == v for k, v in kw.items())]
+
+
+def ratio(a, b):
+    if a is None or b is None or not b[0]:
+        return None
+    return a[0] / b[0]
+
+
+def machine_info(args):
+    m = {}
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                m["cpu"] = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    m["host_cpus"] = str(os.cpu_count())
+    try:
+        with open("/proc/meminfo") as f:
+            m["host_mem"] = f"{int(f.readline().split()[1]) // 1024} MiB"
+    except OSError:
+        pass
+    m["host_kernel"] = platform.release()
+    m["accel"] = "unknown"
+    if args.runlog and os.path.exists(args.runlog):
+        txt = open(args.runlog, errors="replace").read()
+        mm = re.search(r"under QEMU \((\w+), -cpu (\S+), (\d+) MiB", txt)
+        if mm:
+            m["accel"] = mm.group(1).upper()
+            m["qemu"] = f"-cpu {mm.group(2)}, {mm.group(3)} MiB"
+    return m
+
+
+def write_csv(recs, path):
+    keys = sorted({k for r in recs for k in r})
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=keys)
+        w.writeheader()
+        for r in recs:
+            w.writerow(r)
+
+
+COST = [
+    ("req_per_mib", "req/MiB", 1),
+    ("irqU_per_req", "back→front irq/req", 3),
+    ("irq0_per_req", "front→back irq/req", 3),
+    ("gmaps_per_req", "grant maps/req", 2),
+    ("cpu0_us_per_io", "dom0 CPU µs/IO", None),
+    ("cpuU_us_per_io", "domU CPU µs/IO", None),
+]
+
+
+def report(args):
+    info, neg, errs, recs = parse(args.raw)
+    mach = machine_info(args)
+    md = []
+    P = md.append
+    ab = sel(recs, part="ab")
+    devs = sorted({r["dev"] for r in ab}, key=lambda d: (d != "null", d))
+    wls = [w for w in WL_DESC if any(r["wl"] == w for r in ab)]
+    ours_is = info.get("ours_is", "ours")
+    P("# xenblk benchmark report\n")
+    P("Produced by `" + args.cmd + "` (scripts/bench/run.sh → one rig boot running "
+      "tests/scenarios/bench/xenblk-bench.sh in dom0; parsed by scripts/bench/report.py).\n")
+    if ours_is != "ours" or "WARNING" in info:
+        P("> **WARNING: our modules were not loadable in this run: every 'ours' column below is the "
+          "IN-TREE pair (in-tree vs in-tree).** " + info.get("WARNING", "") + "\n")
+    if mach["accel"] != "KVM":
+        P(f"> **Accelerator: {mach['accel']}.** Xen runs nested under QEMU's TCG emulator here: absolute "
+          "IOPS/latency are emulator numbers, not hardware numbers. Ratios between pairs measured in the "
+          "same boot, and the cost-per-I/O counters (notifications, grant maps, requests per MiB) are the "
+          "parts that carry over to real hardware. CPU µs/IO is inflated by emulation but comparable "
+          "between pairs.\n")
+    P("## Setup\n")
+    P("| | |\n|---|---|")
+    P(f"| host | {mach.get('cpu', '?')}, {mach['host_cpus']} CPUs, {mach.get('host_mem', '?')}, Linux {mach['host_kernel']} |")
+    P(f"| accelerator | {mach['accel']} ({mach.get('qemu', '')}) |")
+    P(f"| Xen / dom0+domU kernel | {info.get('xen', '?')} / {info.get('kernel', '?')} |")
+    P(f"| dom0 | {info.get('dom0_vcpus', '?')} vCPUs, {int(num(info, 'dom0_mem_kib')) // 1024} MiB |")
+    P(f"| domU (A/B, ablations) | {info.get('vcpus', '?')} vCPUs, 512 MiB; scaling guests 1 vCPU, {info.get('smem', '?')} MiB |")
+    P(f"| fio | {info.get('fio', '?')}: `{info.get('fio_common', '')}` |")
+    P(f"| rounds / runtime | {info.get('rounds', '?')} rounds A/B/A/B (native, ours, in-tree per round; modules reloaded on both sides between pairs), {info.get('runtime', '?')} s per job |")
+    bd = [f"null_blk `{info.get('null_blk', '')}` (xvdb)"]
+    if "brd" in info.get("devs", ""):
+        bd.append(f"brd {info.get('brd_mib', '?')} MiB, prefilled (xvdc)")
+    P(f"| backing devices | {'; '.join(bd)} |")
+    P(f"| measurements | {len(recs)} BENCH lines, {len(errs)} errors, {info.get('secs', '?')} s in dom0 |")
+    P("")
+    P("Workloads: " + "; ".join(f"`{w}` {WL_DESC[w]}" for w in WL_DESC) + ". "
+      "'native' = the same fio job in dom0 directly on the backing device (the local limit). "
+      "Cells are median [min–max] over rounds.\n")
+    negs = {}
+    for n in neg:
+        negs.setdefault((n.get("pair"), n.get("back_params", ""), n.get("front_params", "")), n)
+    if negs:
+        P("Negotiated (first VBD of each setup): " + "; ".join(
+            f"{k[0]}{' (' + (k[1] + ' ' + k[2]).strip() + ')' if (k[1] + k[2]).strip() else ''}: "
+            f"rings={v.get('rings')} order={v.get('order')} persistent(fe/be)={v.get('pers')} "
+            f"indirect={v.get('ind')} modules={v.get('back')}/{v.get('front')}"
+            for k, v in negs.items()) + "\n")
+
+    targets = []
+    # ---- A/B tables
+    for dev in devs:
+        P(f"## Ours vs in-tree vs dom0-native: {dev}\n")
+        P("| workload | metric | native | ours | in-tree | ours/in-tree |")
+        P("|---|---|---|---|---|---|")
+        for w in wls:
+            key, label, _ = primary(w)
+            cells = {p: stats([r.get(key) for r in sel(ab, dev=dev, wl=w, pair=p)])
+                     for p in ("native", "ours", "intree")}
+            P(f"| {w} | {label} | {fstat(cells['native'])} | {fstat(cells['ours'])} | "
+              f"{fstat(cells['intree'])} | {fmt(ratio(cells['ours'], cells['intree']), 2)} |")
+            if w == "lat4k":
+                c99 = {p: stats([r.get("p99") for r in sel(ab, dev=dev, wl=w, pair=p)])
+                       for p in ("native", "ours", "intree")}
+                P(f"| {w} | p99 latency (µs) | {fstat(c99['native'])} | {fstat(c99['ours'])} | "
+                  f"{fstat(c99['intree'])} | {fmt(ratio(c99['ours'], c99['intree']), 2)} |")
+        P("")
+        P(f"### Cost per I/O: {dev} (median over rounds)\n")
+        P("| workload | pair | " + " | ".join(c[1] for c in COST) + " |")
+        P("|---|---|" + "---|" * len(COST))
+        for w in wls:
+            for p in ("ours", "intree", "native"):
+                rs = sel(ab, dev=dev, wl=w, pair=p)
+                if not rs:
+                    continue
+                vals = []
+                for k, _, nd in COST:
+                    s = stats([r.get(k) for r in rs])
+                    vals.append(fmt(s[0], nd) if s else "–")
+                P(f"| {w} | {p} | " + " | ".join(vals) + " |")
+        P("")
+    # ---- targets
+    def med(dev, w, p, k):
+        return stats([r.get(k) for r in sel(ab, dev=dev, wl=w, pair=p)])
+
+    for dev in devs:
+        t = []
+        rr = ratio(med(dev, "rr4k", "ours", "iops"), med(dev, "rr4k", "intree", "iops"))
+        t.append(("4k randread IOPS ≥ 1.3× in-tree", rr, rr is not None and rr >= 1.3, f"{fmt(rr, 2)}×"))
+        for w in ("sr1m", "sw1m"):
+            x = ratio(med(dev, w, "ours", "mibs"), med(dev, w, "intree", "mibs"))
+            t.append((f"1 MiB sequential {'read' if w == 'sr1m' else 'write'} ≥ 1.0× in-tree", x,
+                      x is not None and x >= 1.0, f"{fmt(x, 2)}×"))
+        x = ratio(med(dev, "lat4k", "ours", "p50"), med(dev, "lat4k", "intree", "p50"))
+        t.append(("QD1 p50 latency ≤ in-tree", x, x is not None and x <= 1.0, f"{fmt(x, 2)}× in-tree"))
+        x = ratio(med(dev, "lat4k", "ours", "p99"), med(dev, "lat4k", "intree", "p99"))
+        t.append(("QD1 p99 latency ≤ in-tree", x, x is not None and x <= 1.0, f"{fmt(x, 2)}× in-tree"))
+        for w in ("rr4k", "lat4k"):
+            x = ratio(med(dev, w, "ours", "notif_per_req"), med(dev, w, "intree", "notif_per_req"))
+            t.append((f"notifications/request ≤ in-tree ({w})", x, x is not None and x <= 1.0, f"{fmt(x, 2)}× in-tree"))
+            x = ratio(med(dev, w, "ours", "cpu0_us_per_io"), med(dev, w, "intree", "cpu0_us_per_io"))
+            t.append((f"dom0 CPU/request ≤ in-tree ({w})", x, x is not None and x <= 1.0, f"{fmt(x, 2)}× in-tree"))
+        targets.append((dev, t))
+    sc = sel(recs, part="scale")
+    sc0 = sel(recs, part="scale0")
+    scale_rows = {}
+    for p in ("ours", "intree"):
+        for n in sorted({int(r["guests"]) for r in sc}):
+            rs = sel(sc, pair=p, guests=str(n))
+            r0 = sel(sc0, pair=p, guests=str(n))
+            if not rs:
+                continue
+            agg = sum(r["iops"] for r in rs)
+            ios = sum(r["ios"] for r in rs)
+            cpu = (num(r0[0], "cpu0") * JIFFY_US / ios) if r0 and ios else None
+            cpuu = sum(num(r, "cpuU") for r in rs) * JIFFY_US / ios if ios else None
+            notif = ((num(r0[0], "irq0") + sum(num(r, "irqU") for r in rs)) / r0[0]["reqs"]
+                     if r0 and r0[0].get("reqs") else None)
+            scale_rows[(p, n)] = dict(agg=agg, cpu0=cpu, cpuU=cpuu, notif=notif, ng=len(rs))
+    if scale_rows:
+        ns = sorted({n for _, n in scale_rows})
+        t = []
+        for p in ("ours", "intree"):
+            a1, an = scale_rows.get((p, ns[0])), scale_rows.get((p, ns[-1]))
+            if a1 and an and len(ns) > 1:
+                x = an["agg"] / a1["agg"] if a1["agg"] else None
+                t.append((f"aggregate IOPS does not fall from {ns[0]} to {ns[-1]} guests ({p})", x,
+                          x is not None and x >= 1.0, f"{fmt(x, 2)}× ({fmt(a1['agg'])} → {fmt(an['agg'])})"))
+        targets.append(("scaling", t))
+    P("## Targets\n")
+    P("| device | target | measured (ours/in-tree) | met? |\n|---|---|---|---|")
+    for dev, t in targets:
+        for name, x, ok, txt in t:
+            P(f"| {dev} | {name} | {txt} | {'n/a' if x is None else ('**met**' if ok else '**missed**')} |")
+    P("")
+    # ---- ablation
+    abl = sel(recs, part="ablate")
+    if abl:
+        cfgs = []
+        for r in abl:
+            if r["cfg"] not in cfgs:
+                cfgs.append(r["cfg"])
+        awls = [w for w in WL_DESC if any(r["wl"] == w for r in abl)]
+        P("## Ablations (our pair, null_blk, module parameters on both sides)\n")
+        hdr = " | ".join(f"{w} {primary(w)[1]}" for w in awls)
+        P(f"| config | negotiated | {hdr} | notif/req (rr4k) | grant maps/req (rr4k) | dom0 µs/IO (rr4k) |")
+        P("|---|---|" + "---|" * (len(awls) + 3))
+        for c in cfgs:
+            rs = sel(abl, cfg=c)
+            n0 = rs[0]
+            negs_ = f"rings={n0.get('rings')} order={n0.get('order')} pers={n0.get('pers')} ind={n0.get('ind')}"
+            cells = [fstat(stats([r.get(primary(w)[0]) for r in sel(rs, wl=w)])) for w in awls]
+            rr = sel(rs, wl="rr4k")
+            extra = []
+            for k, nd in (("notif_per_req", 3), ("gmaps_per_req", 2), ("cpu0_us_per_io", None)):
+                st = stats([r.get(k) for r in rr])
+                extra.append(fmt(st[0], nd) if st else "–")
+            P(f"| {c}: {ABL_DESC.get(c, '')} | {negs_} | " + " | ".join(cells + extra) + " |")
+        P("")
+    # ---- scaling
+    if scale_rows:
+        P("## Multi-guest scaling (4k randread QD32, one null_blk VBD per guest)\n")
+        P("| guests | pair | aggregate IOPS | dom0 CPU µs/IO | domU CPU µs/IO (sum) | notifications/req |")
+        P("|---|---|---|---|---|---|")
+        for n in sorted({n for _, n in scale_rows}):
+            for p in ("ours", "intree"):
+                s = scale_rows.get((p, n))
+                if s:
+                    ran = "" if s["ng"] == n else f" ({s['ng']} ran)"
+                    P(f"| {n}{ran} | {p} | {fmt(s['agg'])} | "
+                      f"{fmt(s['cpu0'])} | {fmt(s['cpuU'])} | {fmt(s['notif'], 3)} |")
+        P("")
+    # ---- plots
+    plots = make_plots(args.out, ab, devs, wls, abl, scale_rows)
+    if plots:
+        P("## Plots\n")
+        for p, cap in plots:
+            P(f"![{cap}]({os.path.basename(p)})\n")
+    else:
+        P("(no plots: python3-matplotlib not available)\n")
+    if errs:
+        P("## Errors during the run\n")
+        for e in errs[:50]:
+            P(f"- `{e}`")
+        P("")
+    P("## Method notes\n")
+    P("- fio clat percentiles are used for latency (µs); IOPS/MiB/s are fio's group totals.\n"
+      "- Notifications: deltas of /proc/interrupts lines of the blkif event channels in the domU "
+      "(back→front) and in dom0 (front→back) around each fio run, divided by the requests the backend "
+      "counted (vbd statistics rd_req+wr_req). Grant maps: our backend's debugfs `grant_maps` (in-tree: –).\n"
+      "- CPU per I/O: busy jiffies (user+nice+system+irq+softirq) of /proc/stat in dom0 around the "
+      "whole rig_domu_run call (so it includes a little rig agent traffic, equal for both pairs) and in "
+      "the domU around fio; divided by fio's I/O count.\n"
+      "- Requests per MiB: backend requests / MiB fio moved (merging and indirect descriptors lower it).\n"
+      "- Raw lines: bench-raw.txt; one row per run with derived metrics: bench.csv.\n")
+    with open(os.path.join(args.out, "bench.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    write_csv(recs, os.path.join(args.out, "bench.csv"))
+    # headline on stdout
+    print("headline (median ours/in-tree):")
+    for dev, t in targets:
+        for name, x, ok, txt in t:
+            print(f"  {dev:8s} {name}: {txt} -> {'n/a' if x is None else ('met' if ok else 'MISSED')}")
+
+
+def make_plots(out, ab, devs, wls, abl, scale_rows):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    plots = []
+    colors = {"native": "#7f7f7f", "ours": "#1f77b4", "intree": "#ff7f0e"}
+    for dev in devs:
+        n = len(wls)
+        cols = min(4, n)
+        rows = (n + cols - 1) // cols
+        fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.0 * rows), squeeze=False)
+        for i, w in enumerate(wls):
+            ax = axes[i // cols][i % cols]
+            key, label, hib = primary(w)
+            xs, meds, lo, hi, cs = [], [], [], [], []
+            for p in ("native", "ours", "intree"):
+                s = stats([r.get(key) for r in sel(ab, dev=dev, wl=w, pair=p)])
+                if s is None:
+                    continue
+                xs.append(p if p != "intree" else "in-tree")
+                meds.append(s[0])
+                lo.append(s[0] - s[1])
+                hi.append(s[2] - s[0])
+                cs.append(colors[p])
+            bars = ax.bar(xs, meds, yerr=[lo, hi], capsize=5, color=cs)
+            ax.bar_label(bars, labels=[fmt(m) for m in meds], fontsize=7, padding=2)
+            logy = meds and min(meds) > 0 and max(meds) / min(meds) > 20
+            if logy:
+                ax.set_yscale("log")
+            ax.set_title(f"{w}: {label}{' (log scale)' if logy else ''}\n"
+                         f"({'higher' if hib else 'lower'} is better)", fontsize=9)
+            ax.tick_params(labelsize=8)
+            ax.grid(axis="y", alpha=0.3)
+        for j in range(n, rows * cols):
+            axes[j // cols][j % cols].axis("off")
+        fig.suptitle(f"xenblk: ours vs in-tree vs dom0-native on {dev} (median, whiskers min–max)", fontsize=11)
+        fig.tight_layout()
+        p = os.path.join(out, f"bench-ab-{dev}.png")
+        fig.savefig(p, dpi=90)
+        plt.close(fig)
+        plots.append((p, f"A/B on {dev}"))
+    if abl:
+        cfgs = []
+        for r in abl:
+            if r["cfg"] not in cfgs:
+                cfgs.append(r["cfg"])
+        awls = [w for w in WL_DESC if any(r["wl"] == w for r in abl)]
+        fig, axes = plt.subplots(1, len(awls), figsize=(4.2 * len(awls), 3.6), squeeze=False)
+        for i, w in enumerate(awls):
+            ax = axes[0][i]
+            key, label, hib = primary(w)
+            meds, lo, hi = [], [], []
+            for c in cfgs:
+                s = stats([r.get(key) for r in sel(abl, cfg=c, wl=w)]) or (0, 0, 0, 0)
+                meds.append(s[0])
+                lo.append(s[0] - s[1])
+                hi.append(s[2] - s[0])
+            bars = ax.bar(cfgs, meds, yerr=[lo, hi], capsize=3, color="#1f77b4")
+            ax.bar_label(bars, labels=[fmt(m) for m in meds], fontsize=7, padding=2)
+            ax.set_title(f"{w}: {label} ({'higher' if hib else 'lower'} is better)", fontsize=9)
+            ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+            ax.grid(axis="y", alpha=0.3)
+        fig.suptitle("xenblk ablations (our pair, null_blk)", fontsize=11)
+        fig.tight_layout()
+        p = os.path.join(out, "bench-ablation.png")
+        fig.savefig(p, dpi=90)
+        plt.close(fig)
+        plots.append((p, "ablations"))
+    if scale_rows:
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+        for p in ("ours", "intree"):
+            ns = sorted(n for q, n in scale_rows if q == p)
+            if not ns:
+                continue
+            axes[0].plot(ns, [scale_rows[(p, n)]["agg"] for n in ns], marker="o", color=colors[p],
+                         label="in-tree" if p == "intree" else p)
+            axes[1].plot(ns, [scale_rows[(p, n)]["cpu0"] or 0 for n in ns], marker="o", color=colors[p],
+                         label="in-tree" if p == "intree" else p)
+        axes[0].set_title("aggregate 4k randread IOPS (higher is better)", fontsize=9)
+        axes[1].set_title("dom0 CPU µs per I/O (lower is better)", fontsize=9)
+        for ax in axes:
+            ax.set_xlabel("guests")
+            ax.set_xticks(sorted({n for _, n in scale_rows}))
+            ax.set_ylim(bottom=0)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=8)
+        fig.suptitle("xenblk multi-guest scaling (one null_blk VBD per guest)", fontsize=11)
+        fig.tight_layout()
+        p = os.path.join(out, "bench-scaling.png")
+        fig.savefig(p, dpi=90)
+        plt.close(fig)
+        plots.append((p, "scaling"))
+    return plots
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--raw", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--log", default="")
+    ap.add_argument("--runlog", default="")
+    ap.add_argument("--cmd", default="scripts/bench/run.sh")
+    args = ap.parse_args()
+    report(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
