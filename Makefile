@@ -77,5 +77,8 @@ check-build:
 demo:
 	$(ROOT)/scripts/rig/demo.sh
 
+bench:
+	$(ROOT)/scripts/bench/run.sh
+
 deb:
 	$(ROOT)/scripts/deb/build-deb.sh $(BUILD)/deb
