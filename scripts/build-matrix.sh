@@ -159,7 +159,10 @@ prepare_chroot() {
 	local stamp=$c/.xenblk-refreshed age
 	REASON=
 	if [[ ! -f $c/.xenblk-debootstrap ]]; then
-		rm -rf "$c"
+		# A failed debootstrap may leave proc/sys mounted in there.
+		findmnt -rn -o TARGET | grep "^$c/" | sort -r |
+			while read -r m; do umount "$m" || umount -l "$m"; done
+		rm -rf --one-file-system "$c"
 		mkdir -p "$c"
 		note "$suite: debootstrap --variant=minbase $(base_suite "$suite") (log $log)"
 		if ! $NICE debootstrap --variant=minbase "$(base_suite "$suite")" \
