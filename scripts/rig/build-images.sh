@@ -4,8 +4,8 @@
 #   vmlinux        uncompressed ELF of the kernel, for dom0 and domUs (Xen or
 #                  libxenguest would otherwise decompress the bzImage, slowly)
 #   vmlinuz        the bzImage as shipped (kept for reference)
-#   domU-base.cpio busybox, fio, kmod, xenstore-utils + libraries, in-tree
-#                  xen-blkfront                                   (cached)
+#   domU-base.cpio busybox, fio (engine libraries stubbed, see mkstubs.py),
+#                  kmod, xenstore-utils + libraries, in-tree xen-blkfront (cached)
 #   domU.cpio      domU-base.cpio + overlay (/init, agent, our .ko) (per run,
 #                  in the run directory RIG_RUNDIR)
 #   dom0-base.cpio the debootstrap tree minus docs/locales/python/apt (cached)
@@ -35,7 +35,9 @@ trap 'rm -rf "$WORK"' EXIT
 MODTREE=
 DOM0_MODS="xen-blkback null_blk brd loop xen-evtchn xen-gntdev xen-gntalloc xenfs xen-privcmd"
 DOMU_MODS="xen-blkfront"
-DOMU_BINS="/usr/bin/fio /usr/bin/kmod /usr/bin/xenstore /usr/bin/base64"
+DOMU_BINS="/usr/bin/kmod /usr/bin/xenstore /usr/bin/base64"
+# fio's I/O-engine libraries the rig never uses; replaced by stubs (mkstubs.py)
+FIO_STUBS="libgfapi.so.0 libnbd.so.0 libibverbs.so.1 librdmacm.so.1 librados.so.2 librbd.so.1 libpmemblk.so.1 libpmem.so.1"
 
 mkcpio() { # dir out
 	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$2.tmp"
@@ -88,6 +90,53 @@ install_modules() {
 	depmod -b "$dst/usr" "$KVER"
 }
 
+# fio with stub engine libraries (RIG_FIO_FULL=1: the real closure, +70 MiB)
+install_fio() {
+	local dst=$1 so path l stubs=() keep=()
+	mkdir -p "$dst/usr/bin"
+	cp "$TREE/usr/bin/fio" "$dst/usr/bin/fio"
+	local needed
+	# direct NEEDED entries only: ldd also lists what the stubbed libraries pull in
+	needed=" $(readelf -d -W "$TREE/usr/bin/fio" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ') "
+	while read -r so path; do
+		[[ $needed == *" $so "* ]] || continue
+		if [[ -z ${RIG_FIO_FULL:-} && " $FIO_STUBS " == *" $so "* ]]; then stubs+=("$path"); else keep+=("$path"); fi
+	done < <(in_tree ldd /usr/bin/fio | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}')
+	keep+=("$(in_tree ldd /usr/bin/fio | awk '$1 ~ /^\/.*ld-linux/ {print $1}')")
+	install_libs "$dst" /usr/bin/fio "${keep[@]}"
+	((${#stubs[@]})) || return 0
+	mkdir -p "$WORK/stubs"
+	python3 "$RIG_DIR/mkstubs.py" "$TREE" /usr/bin/fio "$WORK/stubs" "${stubs[@]}" >/dev/null
+	for l in "${stubs[@]}"; do
+		so=$(basename "$l")
+		gcc -shared -fPIC -O2 -nostartfiles -o "$dst/$l" -Wl,-soname,"$so" \
+			-Wl,--version-script="$WORK/stubs/$so.map" "$WORK/stubs/$so.c" || die "stub $so"
+	done
+	# self-check: the slim fio must run a libaio job in the tree's libc world
+	mkdir -p "$dst/tmp" "$dst/proc"
+	mount -t proc proc "$dst/proc"
+	if ! chroot "$dst" /usr/bin/fio --name=check --filename=/tmp/fio-check --size=1M --bs=4k \
+		--rw=randwrite --ioengine=libaio --iodepth=4 --verify=crc32c --output=/dev/null; then
+		umount "$dst/proc"
+		die "fio with stub engine libraries does not run (RIG_FIO_FULL=1 avoids the stubs)"
+	fi
+	umount "$dst/proc"
+	rm -f "$dst/tmp/fio-check"
+}
+
+# install_libs DST BIN LIB...: the libraries + their closure (ldd in the tree)
+install_libs() {
+	local dst=$1 bin=$2 f l
+	shift 2
+	for f in "$@"; do
+		for l in "$f" $(in_tree ldd "$f" | grep -o '/[^ ]*'); do
+			[[ -e $dst/$l ]] && continue
+			mkdir -p "$dst/$(dirname "$l")"
+			cp -L "$TREE/$l" "$dst/$l"
+		done
+	done
+}
+
 # copy binaries of the tree + their shared-library closure into $1
 install_bins() {
 	local dst=$1 f l
@@ -132,7 +181,7 @@ PY
 
 build_domu_base() {
 	local b=$IMG/domU-base.cpio t=$WORK/domU-base x
-	local r="domU-v1 $KVER $DOMU_BINS $DOMU_MODS"
+	local r="domU-v3 $KVER $DOMU_BINS $DOMU_MODS ${RIG_FIO_FULL:+fio-full}"
 	fresh "$b" "$r" "$TREE/.rig-pkgs" "$KDIR/.rig-done" && return 0
 	phase "building domU base tree (busybox, fio, kmod, xenstore-utils, in-tree xen-blkfront)"
 	rm -rf "$t"
@@ -142,6 +191,7 @@ build_domu_base() {
 	mkdir -p "$t/usr/lib" "$t/usr/lib64"
 	cp "$TREE/bin/busybox" "$t/bin/busybox"
 	install_bins "$t" $DOMU_BINS
+	install_fio "$t"
 	for x in modprobe insmod rmmod lsmod modinfo depmod; do ln -sf ../bin/kmod "$t/usr/sbin/$x"; done
 	for x in read write rm ls list exists watch chmod; do ln -sf xenstore "$t/usr/bin/xenstore-$x"; done
 	install_modules "$t" $DOMU_MODS

@@ -12,7 +12,7 @@
 #      loudly, when our .ko is missing or built for another kernel),
 #      RIG_BACK_KO, RIG_FRONT_KO (default <repo>/xen-blk{back,front}/*.ko),
 #      RIG_BACK_PARAMS, RIG_FRONT_PARAMS (module parameters),
-#      TIMEOUT (QEMU limit, default 120 s + 300 s per scenario),
+#      TIMEOUT (QEMU limit, default 300 s + RIG_SCENARIO_TIMEOUT per scenario),
 #      RIG_SCENARIO_TIMEOUT (per scenario, 600 s), RIG_HOTPLUG (rig|debian),
 #      XENBLK_CACHE (cache root, default <repo>/build/rig), RIG_KEEP=1 (keep
 #      the run directory with dom0.cpio), ACCEL, CPU, QEMU_MEM, ... (boot.sh)
@@ -58,7 +58,7 @@ export RIG_RUNDIR
 timed images "$RIG_DIR/build-images.sh" || die "building images failed"
 source "$RIG_RUNDIR/config"
 nscen=$(wc -w <<<"$RIG_SCENARIOS")
-export TIMEOUT=${TIMEOUT:-$((120 + 300 * nscen))}
+export TIMEOUT=${TIMEOUT:-$((300 + ${RIG_SCENARIO_TIMEOUT:-600} * nscen))}
 export LOG=${RIG_LOG:-$LOGS/serial-$FLAVOUR-$(date +%Y%m%d-%H%M%S).log}
 log "flavour $FLAVOUR: Xen $XENVER, Linux $KVER; back=$RIG_BACK front=$RIG_FRONT; $nscen scenario(s): $RIG_SCENARIOS"
 rc=0

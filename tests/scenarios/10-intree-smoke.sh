@@ -37,8 +37,9 @@ rc=$?
 
 rig_detach sm xvdb && rig_detach sm xvdc || fail detach "xl block-detach failed"
 left=$(rig_domu_run sm 'ls /sys/block | grep -c xvd')
-[[ $left == 0 && -z $(ls /sys/bus/xen-backend/devices/ 2>/dev/null) ]] &&
+vbds=$(cd /sys/bus/xen-backend/devices && ls -d vbd-* 2>/dev/null | tr '\n' ' ')
+[[ $left == 0 && -z $vbds ]] &&
 	rig_result $T/detach PASS "both VBDs gone on both sides" ||
-	rig_result $T/detach FAIL "left: domU xvd=$left backend: $(ls /sys/bus/xen-backend/devices/ | tr '\n' ' ')"
+	rig_result $T/detach FAIL "left: domU xvd=$left backend: $vbds"
 rig_domu_stop sm
 rig_unload_back && rig_log "in-tree xen-blkback unloaded"
