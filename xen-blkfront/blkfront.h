@@ -29,7 +29,7 @@
 
 #include <xenblk/blkif_proto.h>
 
-#include "compat.h"
+#include "kcompat.h"
 
 /* Largest ring the frontend will ever set up (2^4 = 16 pages). */
 #define XBF_MAX_RING_ORDER		4

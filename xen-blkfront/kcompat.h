@@ -5,11 +5,12 @@
  * Every difference is detected by a probe in compat/probes/ (HAVE_*), never
  * by a version number.  Callers use the xbf_compat_* helpers only.
  */
-#ifndef XBF_COMPAT_H
-#define XBF_COMPAT_H
+#ifndef XBF_KCOMPAT_H
+#define XBF_KCOMPAT_H
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <xen/xenbus.h>
 #include "xenblk_compat.h"
 
 /**
@@ -44,12 +45,20 @@ struct xbf_limits {
 #define XBF_MQ_F_MERGE	0
 #endif
 
+void xbf_remove_dev(struct xenbus_device *dev);
+
+/* xenbus_driver.remove returns void since Linux 6.2 (and 6.1.162). */
 #ifdef HAVE_XENBUS_REMOVE_VOID
-#define XBF_REMOVE_RET		void
-#define XBF_REMOVE_DONE		return
+static inline void xbf_compat_remove(struct xenbus_device *dev)
+{
+	xbf_remove_dev(dev);
+}
 #else
-#define XBF_REMOVE_RET		int
-#define XBF_REMOVE_DONE		return 0
+static inline int xbf_compat_remove(struct xenbus_device *dev)
+{
+	xbf_remove_dev(dev);
+	return 0;
+}
 #endif
 
 #ifdef HAVE_BLK_MQ_ALLOC_DISK_LIM
@@ -171,4 +180,4 @@ static inline void xbf_compat_unfreeze(struct request_queue *q,
 #endif
 }
 
-#endif /* XBF_COMPAT_H */
+#endif /* XBF_KCOMPAT_H */

@@ -12,7 +12,7 @@
 #include <linux/slab.h>
 #include <linux/highmem.h>
 #include "blkfront.h"
-#include "trace.h"
+#include "xbf_trace.h"
 
 /**
  * union xbf_wire - private copy of a ring request, copied onto the ring

@@ -13,7 +13,7 @@
 #include <xen/events.h>
 #include <xen/page.h>
 #include "blkfront.h"
-#include "trace.h"
+#include "xbf_trace.h"
 
 static irqreturn_t xbf_interrupt(int irq, void *dev_id);
 

@@ -2,4 +2,4 @@
 /* xenblk frontend: tracepoint instances. */
 #include "blkfront.h"
 #define CREATE_TRACE_POINTS
-#include "trace.h"
+#include "xbf_trace.h"

@@ -65,5 +65,5 @@ TRACE_EVENT(xbf_complete,
 #undef TRACE_INCLUDE_PATH
 #define TRACE_INCLUDE_PATH .
 #undef TRACE_INCLUDE_FILE
-#define TRACE_INCLUDE_FILE trace
+#define TRACE_INCLUDE_FILE xbf_trace
 #include <trace/define_trace.h>

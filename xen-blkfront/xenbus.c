@@ -435,7 +435,11 @@ static void xbf_backend_changed(struct xenbus_device *dev,
 	}
 }
 
-static XBF_REMOVE_RET xbf_remove(struct xenbus_device *dev)
+/**
+ * xbf_remove_dev - xenbus remove: the device or the driver goes away
+ * @dev: the xenbus device
+ */
+void xbf_remove_dev(struct xenbus_device *dev)
 {
 	struct xbf_info *info = dev_get_drvdata(&dev->dev);
 
@@ -458,7 +462,6 @@ static XBF_REMOVE_RET xbf_remove(struct xenbus_device *dev)
 	mutex_unlock(&info->mutex);
 	dev_set_drvdata(&dev->dev, NULL);
 	kfree(info);
-	XBF_REMOVE_DONE;
 }
 
 static const struct xenbus_device_id xbf_ids[] = {
@@ -469,7 +472,7 @@ static const struct xenbus_device_id xbf_ids[] = {
 static struct xenbus_driver xbf_driver = {
 	.ids			= xbf_ids,
 	.probe			= xbf_probe,
-	.remove			= xbf_remove,
+	.remove			= xbf_compat_remove,
 	.resume			= xbf_resume,
 	.otherend_changed	= xbf_backend_changed,
 	.driver			= {
