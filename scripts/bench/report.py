@@ -84,6 +84,7 @@ def derive(r):
     ios = r["ios"]
     if r.get("pair") != "native" and reqs > 0:
         r["req_per_mib"] = reqs / r["mib"] if r["mib"] else None
+        r["kib_per_req"] = (num(r, "rsect") + num(r, "wsect")) / 2.0 / reqs
         r["irqU_per_req"] = num(r, "irqU") / reqs
         r["irq0_per_req"] = num(r, "irq0") / reqs
         r["notif_per_req"] = (num(r, "irqU") + num(r, "irq0")) / reqs
@@ -172,6 +173,14 @@ def machine_info(args):
     except OSError:
         pass
     m["host_kernel"] = platform.release()
+    hl = os.path.join(os.path.dirname(args.raw), "bench-hostload.txt")
+    if os.path.exists(hl):
+        rows = [ln.split() for ln in open(hl) if len(ln.split()) == 3]
+        if rows:
+            loads = [float(r[1]) for r in rows]
+            qemus = [int(r[2]) for r in rows]
+            m["load"] = (f"host load average {statistics.mean(loads):.1f} (max {max(loads):.1f}) on "
+                         f"{os.cpu_count()} CPUs; {max(qemus)} QEMU processes at most (this run's included)")
     m["accel"] = "unknown"
     if args.runlog and os.path.exists(args.runlog):
         txt = open(args.runlog, errors="replace").read()
@@ -193,6 +202,7 @@ def write_csv(recs, path):
 
 COST = [
     ("req_per_mib", "req/MiB", 1),
+    ("kib_per_req", "KiB/req (backend sectors)", 1),
     ("irqU_per_req", "back→front irq/req", 3),
     ("irq0_per_req", "front→back irq/req", 3),
     ("gmaps_per_req", "grant maps/req", 2),
@@ -226,7 +236,12 @@ def report(args):
     P("| | |\n|---|---|")
     P(f"| host | {mach.get('cpu', '?')}, {mach['host_cpus']} CPUs, {mach.get('host_mem', '?')}, Linux {mach['host_kernel']} |")
     P(f"| accelerator | {mach['accel']} ({mach.get('qemu', '')}) |")
+    if "load" in mach:
+        P(f"| host load during the run | {mach['load']} |")
     P(f"| Xen / dom0+domU kernel | {info.get('xen', '?')} / {info.get('kernel', '?')} |")
+    mods = os.path.join(os.path.dirname(args.raw), "bench-modules.txt")
+    if os.path.exists(mods):
+        P("| our modules | " + "; ".join(ln.strip() for ln in open(mods) if ln.strip()) + " |")
     P(f"| dom0 | {info.get('dom0_vcpus', '?')} vCPUs, {int(num(info, 'dom0_mem_kib')) // 1024} MiB |")
     P(f"| domU (A/B, ablations) | {info.get('vcpus', '?')} vCPUs, 512 MiB; scaling guests 1 vCPU, {info.get('smem', '?')} MiB |")
     P(f"| fio | {info.get('fio', '?')}: `{info.get('fio_common', '')}` |")
@@ -251,37 +266,6 @@ def report(args):
             for k, v in negs.items()) + "\n")
 
     targets = []
-    # ---- A/B tables
-    for dev in devs:
-        P(f"## Ours vs in-tree vs dom0-native: {dev}\n")
-        P("| workload | metric | native | ours | in-tree | ours/in-tree |")
-        P("|---|---|---|---|---|---|")
-        for w in wls:
-            key, label, _ = primary(w)
-            cells = {p: stats([r.get(key) for r in sel(ab, dev=dev, wl=w, pair=p)])
-                     for p in ("native", "ours", "intree")}
-            P(f"| {w} | {label} | {fstat(cells['native'])} | {fstat(cells['ours'])} | "
-              f"{fstat(cells['intree'])} | {fmt(ratio(cells['ours'], cells['intree']), 2)} |")
-            if w == "lat4k":
-                c99 = {p: stats([r.get("p99") for r in sel(ab, dev=dev, wl=w, pair=p)])
-                       for p in ("native", "ours", "intree")}
-                P(f"| {w} | p99 latency (µs) | {fstat(c99['native'])} | {fstat(c99['ours'])} | "
-                  f"{fstat(c99['intree'])} | {fmt(ratio(c99['ours'], c99['intree']), 2)} |")
-        P("")
-        P(f"### Cost per I/O: {dev} (median over rounds)\n")
-        P("| workload | pair | " + " | ".join(c[1] for c in COST) + " |")
-        P("|---|---|" + "---|" * len(COST))
-        for w in wls:
-            for p in ("ours", "intree", "native"):
-                rs = sel(ab, dev=dev, wl=w, pair=p)
-                if not rs:
-                    continue
-                vals = []
-                for k, _, nd in COST:
-                    s = stats([r.get(k) for r in rs])
-                    vals.append(fmt(s[0], nd) if s else "–")
-                P(f"| {w} | {p} | " + " | ".join(vals) + " |")
-        P("")
     # ---- targets
     def med(dev, w, p, k):
         return stats([r.get(k) for r in sel(ab, dev=dev, wl=w, pair=p)])
@@ -330,12 +314,43 @@ def report(args):
                 t.append((f"aggregate IOPS does not fall from {ns[0]} to {ns[-1]} guests ({p})", x,
                           x is not None and x >= 1.0, f"{fmt(x, 2)}× ({fmt(a1['agg'])} → {fmt(an['agg'])})"))
         targets.append(("scaling", t))
-    P("## Targets\n")
+    P("## Headline: targets (median ours / median in-tree)\n")
     P("| device | target | measured (ours/in-tree) | met? |\n|---|---|---|---|")
     for dev, t in targets:
         for name, x, ok, txt in t:
             P(f"| {dev} | {name} | {txt} | {'n/a' if x is None else ('**met**' if ok else '**missed**')} |")
     P("")
+    # ---- A/B tables
+    for dev in devs:
+        P(f"## Ours vs in-tree vs dom0-native: {dev}\n")
+        P("| workload | metric | native | ours | in-tree | ours/in-tree |")
+        P("|---|---|---|---|---|---|")
+        for w in wls:
+            key, label, _ = primary(w)
+            cells = {p: stats([r.get(key) for r in sel(ab, dev=dev, wl=w, pair=p)])
+                     for p in ("native", "ours", "intree")}
+            P(f"| {w} | {label} | {fstat(cells['native'])} | {fstat(cells['ours'])} | "
+              f"{fstat(cells['intree'])} | {fmt(ratio(cells['ours'], cells['intree']), 2)} |")
+            if w == "lat4k":
+                c99 = {p: stats([r.get("p99") for r in sel(ab, dev=dev, wl=w, pair=p)])
+                       for p in ("native", "ours", "intree")}
+                P(f"| {w} | p99 latency (µs) | {fstat(c99['native'])} | {fstat(c99['ours'])} | "
+                  f"{fstat(c99['intree'])} | {fmt(ratio(c99['ours'], c99['intree']), 2)} |")
+        P("")
+        P(f"### Cost per I/O: {dev} (median over rounds)\n")
+        P("| workload | pair | " + " | ".join(c[1] for c in COST) + " |")
+        P("|---|---|" + "---|" * len(COST))
+        for w in wls:
+            for p in ("ours", "intree", "native"):
+                rs = sel(ab, dev=dev, wl=w, pair=p)
+                if not rs:
+                    continue
+                vals = []
+                for k, _, nd in COST:
+                    s = stats([r.get(k) for r in rs])
+                    vals.append(fmt(s[0], nd) if s else "–")
+                P(f"| {w} | {p} | " + " | ".join(vals) + " |")
+        P("")
     # ---- ablation
     abl = sel(recs, part="ablate")
     if abl:
@@ -391,10 +406,15 @@ def report(args):
       "- Notifications: deltas of /proc/interrupts lines of the blkif event channels in the domU "
       "(back→front) and in dom0 (front→back) around each fio run, divided by the requests the backend "
       "counted (vbd statistics rd_req+wr_req). Grant maps: our backend's debugfs `grant_maps` (in-tree: –).\n"
-      "- CPU per I/O: busy jiffies (user+nice+system+irq+softirq) of /proc/stat in dom0 around the "
-      "whole rig_domu_run call (so it includes a little rig agent traffic, equal for both pairs) and in "
-      "the domU around fio; divided by fio's I/O count.\n"
-      "- Requests per MiB: backend requests / MiB fio moved (merging and indirect descriptors lower it).\n"
+      "- CPU per I/O: busy jiffies (user+nice+system+irq+softirq, 10 ms each) of /proc/stat in the domU "
+      "around fio, and in dom0 between the domU's xenstore marks written right before and after fio "
+      "(`marks=1`; when a mark was missed, `marks=0`, the window is the whole agent call and includes "
+      "rig traffic); divided by fio's I/O count. In the scaling part the dom0 window is the whole "
+      "concurrent call. dom0's CPU also contains idle-time housekeeping (xenstored, xenconsoled), equal "
+      "for both pairs.\n"
+      "- Requests per MiB: backend requests (rd_req+wr_req) / MiB fio moved (merging and indirect "
+      "descriptors lower it); KiB/req: the backend's own sector counters (rd_sect+wr_sect) per request, "
+      "a cross-check of the same thing.\n"
       "- Raw lines: bench-raw.txt; one row per run with derived metrics: bench.csv.\n")
     with open(os.path.join(args.out, "bench.md"), "w") as f:
         f.write("\n".join(md) + "\n")

@@ -91,9 +91,17 @@ if [[ ${BENCH_MAKE:-1} == 1 ]]; then
 	make -C "$REPO" KDIR="/usr/src/linux-headers-$KVER" >"$OUT/bench-make.log" 2>&1 ||
 		say "make failed (see $OUT/bench-make.log); benchmarking whatever .ko files exist"
 fi
-for m in xen-blkback xen-blkfront; do
-	[[ -f $REPO/$m/$m.ko ]] || say "*** WARNING: no $m/$m.ko: the 'ours' side falls back to the IN-TREE module ***"
-done
+{
+	echo "git $(git -C "$REPO" log -1 --format='%h %cI %s' 2>/dev/null) $(git -C "$REPO" status --porcelain -- xen-blkback xen-blkfront common include 2>/dev/null | grep -q . && echo '(+ uncommitted driver changes)')"
+	for m in xen-blkback xen-blkfront; do
+		if [[ -f $REPO/$m/$m.ko ]]; then
+			echo "$m.ko built $(date -u -r "$REPO/$m/$m.ko" +%FT%TZ) srcversion $(modinfo -F srcversion "$REPO/$m/$m.ko" 2>/dev/null)"
+		else
+			say "*** WARNING: no $m/$m.ko: the 'ours' side falls back to the IN-TREE module ***"
+			echo "$m.ko missing: in-tree module used instead"
+		fi
+	done
+} >"$OUT/bench-modules.txt"
 
 plus() { echo $* | tr ' ' '+'; }
 DOM0_EXTRA="xbbench_rounds=$BENCH_ROUNDS xbbench_runtime=$BENCH_RUNTIME xbbench_parts=$(plus $BENCH_PARTS)"
@@ -121,12 +129,19 @@ rm -f "$PRIV/logs/serial-latest.log"
 		sed -u 's/^\[ *[0-9.]*\] //; s/^RIG-LOG \[[0-9.]*\] [^:]*: //; s/^/[bench] /' >&2
 ) &
 TAILPID=$!
+# host load while the rig runs (other QEMUs on the same cores skew TCG numbers)
+(
+	while sleep 30; do
+		echo "$(date +%s) $(cut -d' ' -f1 /proc/loadavg) $(pgrep -c qemu-system || true)"
+	done
+) >"$OUT/bench-hostload.txt" 2>/dev/null &
+LOADPID=$!
 set +e
 "$REPO/scripts/rig/run.sh" --no-prep --flavour "$FLAVOUR" --scenarios bench/xenblk-bench >"$OUT/bench-run.log" 2>&1
 rc=$?
 set -e
 sleep 1
-kill "$TAILPID" 2>/dev/null || true
+kill "$TAILPID" "$LOADPID" 2>/dev/null || true
 pkill -P "$TAILPID" 2>/dev/null || true
 log=$(readlink -f "$PRIV/logs/serial-latest.log" 2>/dev/null || true)
 [[ -f $log ]] || { say "no serial log (rig rc=$rc); see $OUT/bench-run.log"; tail -n 20 "$OUT/bench-run.log" >&2; exit 1; }
