@@ -44,6 +44,8 @@
 /* Watchdog period and the silence after which a backend is reported. */
 #define XBF_WATCHDOG_PERIOD		(5 * HZ)
 #define XBF_HANG_REPORT_AFTER		(10 * HZ)
+/* Grant budget of one ring (raised to the largest request if needed). */
+#define XBF_GNTS_PER_RING		2048
 /* Unused persistent grants older than this are released. */
 #define XBF_GNT_IDLE_RELEASE		(30 * HZ)
 
@@ -128,7 +130,7 @@ struct xbf_shadow {
  * @grants_in_use: grants currently granted by this ring (pool included).
  * @persistent_hits: grants taken from the persistent pool.
  * @notifications: event channel notifications sent to the backend.
- * @ring_full: times a request found the ring (or slot table) full.
+ * @ring_full: times a request found no free slot or no grant budget.
  * @interrupts: interrupts handled.
  * @completions: responses consumed.
  * @max_batch: most responses consumed in one interrupt.
@@ -203,7 +205,8 @@ struct xbf_ring {
  * @max_segs: data segments per request (11 without indirect).
  * @backend_indirect: backend's feature-max-indirect-segments (0 = none).
  * @backend_mq: backend's multi-queue-max-queues (0 = absent).
- * @backend_ring_order: backend's max-ring-page-order (-1 = absent).
+ * @backend_ring_order: backend's max-ring-page-order.
+ * @backend_has_order: the backend wrote max-ring-page-order.
  * @persistent: both sides use persistent grants.
  * @bounce: untrusted backend, bounce all data through private pages.
  * @flush_op: BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_WRITE_BARRIER or 0.
@@ -217,7 +220,8 @@ struct xbf_features {
 	unsigned int max_segs;
 	unsigned int backend_indirect;
 	unsigned int backend_mq;
-	int backend_ring_order;
+	unsigned int backend_ring_order;
+	bool backend_has_order;
 	bool persistent;
 	bool bounce;
 	u8 flush_op;

@@ -23,6 +23,53 @@ static int xbf_grant(struct xbf_ring *ring, struct page *page, bool ro)
 					   xen_page_to_gfn(page), ro);
 }
 
+/*
+ * Grants (pool included) one ring may hold: enough for the largest request,
+ * at least 8 MiB worth, so that a deep ring of big requests can neither
+ * exhaust the guest's grant table nor its memory.
+ */
+static unsigned int xbf_gnt_cap(struct xbf_ring *ring)
+{
+	return max_t(unsigned int, XBF_GNTS_PER_RING,
+		     ring->info->feat.max_segs + BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST);
+}
+
+/*
+ * Take a pooled grant into *gnt, or reserve room for a new one.
+ * Returns false when the ring is at its grant budget.
+ */
+static bool xbf_gnt_reserve(struct xbf_ring *ring, bool pooled,
+			    struct xbf_gnt **gnt)
+{
+	unsigned long flags;
+	bool ok = true;
+
+	spin_lock_irqsave(&ring->lock, flags);
+	*gnt = pooled ? list_first_entry_or_null(&ring->pool, struct xbf_gnt,
+						 node) : NULL;
+	if (*gnt) {
+		list_del(&(*gnt)->node);
+		ring->pool_count--;
+		ring->stats.persistent_hits++;
+	} else if (ring->stats.grants_in_use >= xbf_gnt_cap(ring)) {
+		ring->stats.ring_full++;
+		ok = false;
+	} else {
+		ring->stats.grants_in_use++;
+	}
+	spin_unlock_irqrestore(&ring->lock, flags);
+	return ok;
+}
+
+static void xbf_gnt_unreserve(struct xbf_ring *ring)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring->lock, flags);
+	ring->stats.grants_in_use--;
+	spin_unlock_irqrestore(&ring->lock, flags);
+}
+
 /**
  * xbf_gnt_get - get a granted private page
  * @ring: the ring (lock NOT held; may sleep)
@@ -33,25 +80,15 @@ static int xbf_grant(struct xbf_ring *ring, struct page *page, bool ro)
 struct xbf_gnt *xbf_gnt_get(struct xbf_ring *ring, bool pooled)
 {
 	struct xbf_gnt *gnt = NULL;
-	unsigned long flags;
 	int ref;
 
-	if (pooled) {
-		spin_lock_irqsave(&ring->lock, flags);
-		gnt = list_first_entry_or_null(&ring->pool, struct xbf_gnt,
-					       node);
-		if (gnt) {
-			list_del(&gnt->node);
-			ring->pool_count--;
-			ring->stats.persistent_hits++;
-		}
-		spin_unlock_irqrestore(&ring->lock, flags);
-		if (gnt)
-			return gnt;
-	}
+	if (!xbf_gnt_reserve(ring, pooled, &gnt))
+		return NULL;
+	if (gnt)
+		return gnt;
 	gnt = kzalloc(sizeof(*gnt), GFP_NOIO);
 	if (!gnt)
-		return NULL;
+		goto unreserve;
 	gnt->page = alloc_page(GFP_NOIO | __GFP_ZERO);
 	if (!gnt->page)
 		goto free_gnt;
@@ -60,15 +97,14 @@ struct xbf_gnt *xbf_gnt_get(struct xbf_ring *ring, bool pooled)
 		goto free_page;
 	gnt->ref = ref;
 	gnt->pooled = pooled;
-	spin_lock_irqsave(&ring->lock, flags);
-	ring->stats.grants_in_use++;
-	spin_unlock_irqrestore(&ring->lock, flags);
 	return gnt;
 
 free_page:
 	__free_page(gnt->page);
 free_gnt:
 	kfree(gnt);
+unreserve:
+	xbf_gnt_unreserve(ring);
 	return NULL;
 }
 
@@ -83,24 +119,27 @@ free_gnt:
 struct xbf_gnt *xbf_gnt_borrow(struct xbf_ring *ring, struct page *page,
 			       bool readonly)
 {
-	struct xbf_gnt *gnt = kzalloc(sizeof(*gnt), GFP_NOIO);
-	unsigned long flags;
+	struct xbf_gnt *gnt = NULL;
 	int ref;
 
+	if (!xbf_gnt_reserve(ring, false, &gnt))
+		return NULL;
+	gnt = kzalloc(sizeof(*gnt), GFP_NOIO);
 	if (!gnt)
-		return NULL;
+		goto unreserve;
 	ref = xbf_grant(ring, page, readonly);
-	if (ref < 0) {
-		kfree(gnt);
-		return NULL;
-	}
+	if (ref < 0)
+		goto free_gnt;
 	gnt->ref = ref;
 	gnt->page = page;
 	gnt->borrowed = true;
-	spin_lock_irqsave(&ring->lock, flags);
-	ring->stats.grants_in_use++;
-	spin_unlock_irqrestore(&ring->lock, flags);
 	return gnt;
+
+free_gnt:
+	kfree(gnt);
+unreserve:
+	xbf_gnt_unreserve(ring);
+	return NULL;
 }
 
 /* End a grant for good. Returns false if a borrowed page is still mapped. */

@@ -129,7 +129,7 @@ static int xbf_write_keys(struct xbf_info *info, struct xenbus_transaction xbt)
 	const char *node = info->xbdev->nodename;
 	int err;
 
-	if (info->feat.backend_ring_order >= 0) {
+	if (info->feat.backend_has_order) {
 		err = xenbus_printf(xbt, node, XENBLK_KEY_RING_ORDER, "%u",
 				    info->feat.ring_order);
 		if (err)
@@ -183,15 +183,18 @@ int xbf_talk_to_backend(struct xbf_info *info)
 	unsigned int nr, order, cap = xbf_max_queues;
 	int err;
 
+	info->trusted = xbf_trusted &&
+			xenbus_read_unsigned(info->xbdev->nodename,
+					     XENBLK_KEY_TRUSTED, 1);
 	info->feat.backend_mq = xenbus_read_unsigned(be, XENBLK_KEY_MAX_QUEUES, 0);
-	info->feat.backend_ring_order = -1;
-	if (xenbus_exists(XBT_NIL, be, XENBLK_KEY_MAX_RING_ORDER))
-		info->feat.backend_ring_order =
-			xenbus_read_unsigned(be, XENBLK_KEY_MAX_RING_ORDER, 0);
+	info->feat.backend_has_order = xenbus_exists(XBT_NIL, be,
+						     XENBLK_KEY_MAX_RING_ORDER);
+	info->feat.backend_ring_order =
+		xenbus_read_unsigned(be, XENBLK_KEY_MAX_RING_ORDER, 0);
 	if (info->gd)	/* reconnect: never more rings than hardware queues */
 		cap = min(cap ? cap : UINT_MAX, info->tag_set.nr_hw_queues);
 	nr = xenblk_nego_queues(num_online_cpus(), info->feat.backend_mq, cap);
-	order = xenblk_nego_ring_order(max(info->feat.backend_ring_order, 0),
+	order = xenblk_nego_ring_order(info->feat.backend_ring_order,
 				       xbf_max_ring_page_order);
 	err = xbf_rings_alloc(info, nr, order);
 	if (err) {
