@@ -32,12 +32,12 @@ RUNDIR=${RIG_RUNDIR:-$(mkdir -p "$CACHE/runs" && mktemp -d "$CACHE/runs/run.XXXX
 mkdir -p "$RUNDIR"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/xenblk-rig.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-MODTREE=
+MODTREE= MODBASE=
 DOM0_MODS="xen-blkback null_blk brd loop xen-evtchn xen-gntdev xen-gntalloc xenfs xen-privcmd"
 DOMU_MODS="xen-blkfront"
 DOMU_BINS="/usr/bin/kmod /usr/bin/xenstore /usr/bin/base64"
 # fio's I/O-engine libraries the rig never uses; replaced by stubs (mkstubs.py)
-FIO_STUBS="libgfapi.so.0 libnbd.so.0 libibverbs.so.1 librdmacm.so.1 librados.so.2 librbd.so.1 libpmemblk.so.1 libpmem.so.1"
+FIO_STUBS="libgfapi.so.0 libnbd.so.0 libibverbs.so.1 librdmacm.so.1 librados.so.2 librbd.so.1 libpmemblk.so.1 libpmem.so.1 libnfs.so.14"
 
 mkcpio() { # dir out
 	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$2.tmp"
@@ -62,9 +62,11 @@ modtree() {
 		mkdir -p "$MODTREE"
 		dpkg-deb --fsys-tarfile "$DEBS"/linux-image-"$KVER"_*.deb |
 			tar -x -C "$MODTREE" --wildcards './lib/modules/*' './usr/lib/modules/*' 2>/dev/null || true
-		[[ -d $MODTREE/lib/modules/$KVER ]] || [[ -d $MODTREE/usr/lib/modules/$KVER ]] ||
-			die "no modules for $KVER in linux-image-$KVER"
-		depmod -b "$MODTREE" "$KVER" 2>/dev/null || depmod -b "$MODTREE/usr" "$KVER"
+		# bookworm ships /lib/modules, trixie /usr/lib/modules
+		if [[ -d $MODTREE/usr/lib/modules/$KVER ]]; then MODBASE=$MODTREE/usr
+		elif [[ -d $MODTREE/lib/modules/$KVER ]]; then MODBASE=$MODTREE
+		else die "no modules for $KVER in linux-image-$KVER"; fi
+		depmod -b "$MODBASE" "$KVER"
 	fi
 }
 
@@ -75,18 +77,15 @@ install_modules() {
 	modtree
 	mkdir -p "$dst/usr/$mdir"
 	for m in "$@"; do
-		modprobe -d "$MODTREE" -S "$KVER" --show-depends "$m" 2>/dev/null |
+		modprobe -d "$MODBASE" -S "$KVER" --show-depends "$m" 2>/dev/null |
 			awk '$1 == "insmod" {print $2}' | while read -r p; do
-				rel=${p#"$MODTREE"/}
-				rel=${rel#usr/}
+				rel=${p#"$MODBASE"/}
 				mkdir -p "$dst/$(dirname "usr/$rel")"
 				cp "$p" "$dst/usr/$rel"
 			done
 		compgen -G "$dst/usr/$mdir/kernel/*" >/dev/null || die "module $m not found for $KVER"
 	done
-	src=$MODTREE/$mdir
-	[[ -d $src ]] || src=$MODTREE/usr/$mdir
-	cp "$src"/modules.{order,builtin,builtin.modinfo} "$dst/usr/$mdir/"
+	cp "$MODBASE/$mdir"/modules.{order,builtin,builtin.modinfo} "$dst/usr/$mdir/"
 	depmod -b "$dst/usr" "$KVER"
 }
 
@@ -153,7 +152,7 @@ install_bins() {
 }
 
 build_kernel() {
-	fresh "$IMG/vmlinux" "kernel-v1 $KVER" "$KDIR/.rig-done" "$XENDIR/.rig-done" && return 0
+	fresh "$IMG/vmlinux" "kernel-v2 $KVER" "$KDIR/.rig-done" "$XENDIR/.rig-done" && return 0
 	cp "$XENDIR/xen" "$IMG/xen"
 	cp "$KDIR/boot/vmlinuz-$KVER" "$IMG/vmlinuz"
 	# find the compressed payload in the bzImage and unpack it (xz or gzip)
@@ -172,11 +171,18 @@ for magic, unpack in ((b'\xfd7zXZ\x00', lambda b: lzma.LZMADecompressor(format=l
             open(sys.argv[2], 'wb').write(out)
             sys.exit(0)
         at = data.find(magic, at + 1)
-print('no xz/gzip ELF payload found; dom0 gets the bzImage', file=sys.stderr)
+at = data.find(b'\x28\xb5\x2f\xfd')
+if at >= 0:
+    import subprocess
+    out = subprocess.run(['zstd', '-dc'], input=data[at:], capture_output=True).stdout
+    if out[:4] == b'\x7fELF':
+        open(sys.argv[2], 'wb').write(out)
+        sys.exit(0)
+print('no xz/gzip/zstd ELF payload found; the guests get the bzImage', file=sys.stderr)
 sys.exit(1)
 PY
 	mv "$IMG/vmlinux.tmp" "$IMG/vmlinux"
-	recipe "$IMG/vmlinux" "kernel-v1 $KVER"
+	recipe "$IMG/vmlinux" "kernel-v2 $KVER"
 }
 
 build_domu_base() {
@@ -256,8 +262,6 @@ build_overlays() {
 	install -m 755 "$RIG_DIR/domU-init.sh" "$u/init"
 	install -m 755 "$RIG_DIR/rig-agent.sh" "$u/rig/rig-agent.sh"
 	[[ $RIG_FRONT == ours ]] && cp "$RIG_FRONT_KO" "$u/rig/ours/xen-blkfront.ko"
-	mkcpio "$u" "$WORK/domU-overlay.cpio"
-	cat "$IMG/domU-base.cpio" "$WORK/domU-overlay.cpio" >"$RUNDIR/domU.cpio"
 	# --- dom0 overlay (never a real lib/ here: the tree has lib -> usr/lib)
 	mkdir -p "$o"/{boot,etc/xen/scripts,rig/ours,rig/scenarios,proc,sys,dev,run,tmp}
 	install -m 755 "$RIG_DIR/dom0-init.sh" "$o/init"
@@ -274,7 +278,15 @@ build_overlays() {
 	# domU kernel: the unpacked ELF; libxenguest would otherwise xz-decompress
 	# the bzImage in dom0 user space, which took ~20 s per xl create under TCG
 	ln "$IMG/vmlinux" "$o/boot/vmlinux" 2>/dev/null || cp "$IMG/vmlinux" "$o/boot/vmlinux"
-	ln "$RUNDIR/domU.cpio" "$o/boot/domU.cpio" 2>/dev/null || cp "$RUNDIR/domU.cpio" "$o/boot/domU.cpio"
+	# overlay hooks of other test suites: tests/<suite>/rig-overlay.sh is
+	# sourced (in a subshell) with the domU and dom0 overlay directories as $1
+	# $2 and this script's variables and functions (REPO, KVER, KDIR, LOGS,
+	# log, modtree/MODTREE...); a failing hook only costs its own files
+	local hook
+	for hook in "$REPO"/tests/*/rig-overlay.sh; do
+		[[ -f $hook ]] || continue
+		(source "$hook" "$u" "$o") || notice "overlay hook $hook failed; its scenarios may SKIP or FAIL"
+	done
 	{
 		printf 'RIG_FLAVOUR=%q\nRIG_KVER=%q\nRIG_XENVER=%q\n' "$FLAVOUR" "$KVER" "$XENVER"
 		printf 'RIG_BACK=%q\nRIG_FRONT=%q\n' "$RIG_BACK" "$RIG_FRONT"
@@ -282,6 +294,9 @@ build_overlays() {
 		printf 'RIG_SCENARIOS=%q\nRIG_SCENARIO_TIMEOUT=%q\n' "$RIG_SCENARIOS" "${RIG_SCENARIO_TIMEOUT:-600}"
 		printf 'RIG_HOTPLUG=%q\nRIG_SHELL=%q\n' "${RIG_HOTPLUG:-rig}" "${RIG_SHELL:-0}"
 	} >"$o/rig/config"
+	mkcpio "$u" "$WORK/domU-overlay.cpio"
+	cat "$IMG/domU-base.cpio" "$WORK/domU-overlay.cpio" >"$RUNDIR/domU.cpio"
+	ln "$RUNDIR/domU.cpio" "$o/boot/domU.cpio" 2>/dev/null || cp "$RUNDIR/domU.cpio" "$o/boot/domU.cpio"
 	mkcpio "$o" "$WORK/dom0-overlay.cpio"
 	cat "$IMG/dom0-base.cpio" "$IMG/dom0-mods.cpio" "$WORK/dom0-overlay.cpio" >"$RUNDIR/dom0.cpio"
 	rm -f "$RUNDIR/domU.cpio"

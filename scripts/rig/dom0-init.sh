@@ -2,7 +2,7 @@
 # /init of the rig's dom0 initramfs: mounts, Xen device modules, xenstored,
 # xenconsoled; then runs the scenarios listed in /rig/config (written by the
 # host's build-images.sh) with /rig/run-scenarios.sh, and powers off.
-export PATH=/usr/lib/xen-4.17/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev

@@ -6,9 +6,9 @@
 # saying why (prefixed "RIG-LOG"); nothing here exits the caller's shell.
 [[ -n ${RIG_LIB_LOADED:-} ]] && return 0
 RIG_LIB_LOADED=1
-export PATH=/usr/lib/xen-${RIG_XENVER:-4.17}/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # shellcheck disable=SC1091
 [[ -f /rig/config ]] && . /rig/config
+export PATH=/rig/bin:/usr/lib/xen-${RIG_XENVER:-4.17}/bin:/usr/sbin:/usr/bin:/sbin:/bin
 : "${RIG_BACK:=intree}" "${RIG_FRONT:=intree}" "${RIG_HOTPLUG:=rig}"
 : "${RIG_BACK_PARAMS:=}" "${RIG_FRONT_PARAMS:=}"
 : "${RIG_SCENARIO:=adhoc}"

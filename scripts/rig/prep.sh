@@ -38,7 +38,7 @@ host_install() {
 	fi
 }
 
-HOST_PKGS="qemu-system-x86 debootstrap cpio file kmod gzip make gcc perl python3 coreutils"
+HOST_PKGS="qemu-system-x86 debootstrap cpio file kmod gzip zstd binutils make gcc perl python3 coreutils"
 
 make_tree() {
 	[[ -f $TREE/.rig-debootstrap ]] && return 0
