@@ -642,6 +642,7 @@ int main(int argc, char **argv)
 
 	h_prog = "hback";
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	h_catch_faults();
 	B.domid = -1;
 	B.devid = -1;
 	while ((o = getopt(argc, argv, "d:v:s:Tl")) != -1) {

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 const char *h_prog = "hostile";
@@ -190,4 +192,23 @@ int h_slot_leaks(const uint8_t *snap, const uint8_t *cur, size_t len,
 		bad++;
 	}
 	return bad;
+}
+
+static void h_on_fault(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+
+	printf("%s: FATAL signal %d at address %p, rip 0x%llx\n", h_prog, sig, si->si_addr,
+	       (unsigned long long)uc->uc_mcontext.gregs[REG_RIP]);
+	fflush(stdout);
+	_exit(H_SETUP);
+}
+
+void h_catch_faults(void)
+{
+	struct sigaction sa = { .sa_sigaction = h_on_fault, .sa_flags = SA_SIGINFO };
+
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGILL, &sa, NULL);
 }

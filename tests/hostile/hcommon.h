@@ -37,6 +37,8 @@ void h_verdict(const char *cas, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), noreturn));
 void h_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* Print the faulting address and rip on SIGSEGV/SIGBUS/SIGILL, exit 3. */
+void h_catch_faults(void);
 uint64_t h_now_ms(void);
 void h_sleep_ms(unsigned int ms);
 

@@ -474,11 +474,13 @@ static void c_baseline(struct hf *h, const char *cas)
 	struct blkif_request q;
 	struct blkif_request_indirect ir;
 	struct rsp r;
-	uint8_t *p0 = h->data, *p1 = h->data + PAGE_SZ;
+	uint8_t *p0, *p1;
 	unsigned int i;
 	int st;
 
 	hf_connect_or_die(h);
+	p0 = h->data;
+	p1 = h->data + PAGE_SZ;
 	if (!h->sectors)
 		h_verdict(cas, H_FAIL, "backend announced 0 sectors");
 	for (i = 0; i < PAGE_SZ; i++)
@@ -546,15 +548,38 @@ static void c_bad_op(struct hf *h, const char *cas)
 		if (!hf_reject(h, w, &q, sizeof(q)))
 			break;
 	}
-	if (!h->feat_barrier && !hf_be_closed(h)) {
+	hf_liveness(h, false);
+	hf_finish(cas);
+}
+
+/* Operations the backend did not advertise: EOPNOTSUPP/ERROR expected. */
+static void c_unadvertised_op(struct hf *h, const char *cas)
+{
+	struct blkif_request q;
+	bool any = false;
+
+	hf_connect_or_die(h);
+	if (!h->feat_barrier) {
+		any = true;
 		hf_rw(h, &q, BLKIF_OP_WRITE_BARRIER, 0, 1, 0);
 		hf_reject(h, "barrier (not advertised)", &q, sizeof(q));
+	}
+	if (!h->feat_flush && !hf_be_closed(h)) {
+		any = true;
+		memset(&q, 0, sizeof(q));
+		q.operation = BLKIF_OP_FLUSH_DISKCACHE;
+		q.id = hf_id(h);
+		hf_reject(h, "flush (not advertised)", &q, sizeof(q));
 	}
 	if (!h->feat_discard && !hf_be_closed(h)) {
 		struct blkif_request_discard d = { .operation = BLKIF_OP_DISCARD,
 			.id = hf_id(h), .sector_number = 0, .nr_sectors = 8 };
+
+		any = true;
 		hf_reject(h, "discard (not advertised)", &d, sizeof(d));
 	}
+	if (!any)
+		h_verdict(cas, H_SKIP, "backend advertises barrier, flush and discard");
 	hf_liveness(h, false);
 	hf_finish(cas);
 }
@@ -731,10 +756,11 @@ out:
 static void c_indirect(struct hf *h, const char *cas, int which)
 {
 	struct blkif_request_indirect ir;
-	struct blkif_request_segment *s = hf_iseg(h);
+	struct blkif_request_segment *s;
 	unsigned int m;
 
 	hf_connect_or_die(h);
+	s = hf_iseg(h);
 	m = h->max_indirect;
 	if (!m) {
 		hf_indirect(h, &ir, BLKIF_OP_READ, 0, 16, 0);
@@ -1150,7 +1176,8 @@ static const struct hcase cases[] = {
 	{ "ring_overflow", c_ring_overflow, "req_prod 1000 rings beyond the ring" },
 	{ "req_prod_back", c_req_prod_back, "req_prod moved backwards (wrapped)" },
 	{ "double_fetch", c_double_fetch, "request rewritten by a 2nd thread after publication (XSA-155)" },
-	{ "bad_op", c_bad_op, "invalid operation codes, unadvertised barrier/discard" },
+	{ "bad_op", c_bad_op, "invalid operation codes 4, 7, 8, 127, 255" },
+	{ "unadvertised_op", c_unadvertised_op, "barrier/flush/discard the backend did not advertise" },
 	{ "nseg_zero", c_nseg_zero, "read/write with nr_segments 0" },
 	{ "nseg_over", c_nseg_over, "nr_segments 12, 255, 128" },
 	{ "indirect_count", c_indirect_count, "indirect nr_segments max+1, 0, 65535, bad 2nd page" },
@@ -1182,6 +1209,7 @@ int main(int argc, char **argv)
 
 	h_prog = "hfront";
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	h_catch_faults();
 	while ((o = getopt(argc, argv, "v:rl")) != -1) {
 		switch (o) {
 		case 'v':

@@ -16,8 +16,17 @@ else
 	log "tests/hostile: build failed (see $LOGS/hostile-make.log); hostile scenarios will SKIP"
 fi
 install -m 644 "$REPO/tests/hostile/scen-lib.sh" "$hostile_o/rig/hostile/scen-lib.sh"
+# the domU's xen-evtchn/xen-gntalloc: from the rig's module tree (modtree()
+# unpacks the kernel .deb) or from an unpacked kernel under KDIR
+if declare -F modtree >/dev/null; then
+	modtree
+fi
 for hostile_m in xen-evtchn xen-gntalloc; do
-	hostile_p=$(find "$KDIR" -name "$hostile_m.ko*" | head -n 1)
-	[[ -n $hostile_p ]] && cp "$hostile_p" "$hostile_u/rig/hostile/"
+	hostile_p=$(find ${MODTREE:+"$MODTREE"} "$KDIR" -name "$hostile_m.ko*" 2>/dev/null | head -n 1)
+	if [[ -n $hostile_p ]]; then
+		cp "$hostile_p" "$hostile_u/rig/hostile/"
+	else
+		log "tests/hostile: no $hostile_m.ko found for the domU; hfront cannot run"
+	fi
 done
 unset hostile_u hostile_o hostile_bin hostile_m hostile_p

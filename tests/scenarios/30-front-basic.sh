@@ -58,6 +58,15 @@ rig_log "xvdd: $(echo $out) f_req $f0->$f1 ds_req $d0->$d1"
 ((d1 > d0)) && rig_result $T/discard PASS "blkdiscard reached the backend: ds_req $d0 -> $d1" ||
 	rig_result $T/discard FAIL "ds_req $d0 -> $d1 ($(echo $out))"
 
+# online resize: grow the loop file; the backend notices at the next I/O
+truncate -s 96M /run/rig/fb-loop.img && losetup -c "$lo"
+out=$(rig_domu_run $D 'dd if=/dev/xvdd of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null;
+	i=0; while [ $(cat /sys/block/xvdd/size) != 196608 ] && [ $i -lt 300 ]; do
+	i=$((i+1)); sleep 0.2; dd if=/dev/xvdd of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null; done
+	cat /sys/block/xvdd/size')
+[[ $out == 196608 ]] && rig_result $T/resize PASS "64 MiB -> 96 MiB seen online (196608 sectors)" ||
+	rig_result $T/resize FAIL "size after resize: $out (backend sectors $(rig_be_key $D xvdd sectors))"
+
 st=$(rig_domu_run $D 'mount -t debugfs none /sys/kernel/debug 2>/dev/null; cat /sys/kernel/debug/xen-blkfront/xvdc/ring-0')
 echo "$st" | sed 's/^/RIG-LOG debugfs xvdc ring-0: /'
 grep -q '^requests: [1-9]' <<<"$st" && rig_result $T/debugfs PASS "$(grep -E '^(requests|indirect_requests|persistent_hits):' <<<"$st" | tr '\n' ' ')" ||

@@ -1,0 +1,7 @@
+#!/bin/bash
+# Informative: 51-hostile-front-ring against the IN-TREE xen-blkback.
+# Cases and pass criteria: tests/hostile/README.md. Informative: HOSTILE-INFO lines, not RIG-TEST verdicts.
+. "${RIG_LIB:-/rig/dom0-lib.sh}"
+. /rig/hostile/scen-lib.sh 2>/dev/null || { rig_result 56-hostile-intree-front-ring SKIP "no /rig/hostile/scen-lib.sh (rig hook missing)"; exit 0; }
+hs_front_suite intree "$HS_FRONT_RING" 1
+rig_result 56-hostile-intree-front-ring PASS "informative run finished (HOSTILE-INFO lines)"
