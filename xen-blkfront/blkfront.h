@@ -15,6 +15,7 @@
 #include <linux/types.h>
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/bio.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -267,6 +268,9 @@ struct xbf_geometry {
  * @trusted: the toolstack trusts the backend (xenstore "trusted").
  * @want_segs: segments per request asked for via sysfs (0 = module param).
  * @reissue: requests waiting to be re-issued after a reconnect.
+ * @split_lock: protects @split_bios.
+ * @split_bios: bios of too large requests, to be submitted again (split).
+ * @split_work: submits @split_bios.
  * @watchdog: periodic hang detection and pool trimming.
  * @update_work: applies feature changes found on the data path.
  * @debugfs: per-disk debugfs directory.
@@ -287,6 +291,9 @@ struct xbf_info {
 	bool trusted;
 	unsigned int want_segs;
 	struct list_head reissue;
+	spinlock_t split_lock;
+	struct bio_list split_bios;
+	struct work_struct split_work;
 	struct delayed_work watchdog;
 	struct work_struct update_work;
 	struct dentry *debugfs;
@@ -355,6 +362,8 @@ unsigned int xbf_pick_segs(struct xbf_info *info);
 /* resume.c */
 int xbf_resume(struct xenbus_device *dev);
 void xbf_reissue(struct xbf_info *info);
+blk_status_t xbf_resubmit(struct xbf_info *info, struct request *rq);
+void xbf_split_work(struct work_struct *work);
 int xbf_set_max_segs(struct xbf_info *info, unsigned int segs);
 void xbf_update_work(struct work_struct *work);
 

@@ -334,11 +334,8 @@ blk_status_t xbf_queue_rq(struct xbf_ring *ring, struct request *rq)
 	unsigned long flags;
 	int slot, err;
 
-	if (nsegs > info->feat.max_segs) {
-		pr_err_ratelimited("%s: request with %u segments, limit %u\n",
-				   xbf_name(info), nsegs, info->feat.max_segs);
-		return BLK_STS_IOERR;
-	}
+	if (nsegs > info->feat.max_segs)	/* built before a limit change */
+		return xbf_resubmit(info, rq);
 	spin_lock_irqsave(&ring->lock, flags);
 	slot = xbf_slot_get(ring);
 	if (slot < 0)

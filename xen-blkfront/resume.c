@@ -5,14 +5,14 @@
  * After save/restore or migration the rings are gone.  Requests that were
  * on them are parked (the queue stays quiesced), the handshake runs again
  * with whatever the new backend offers, and the parked requests are sent
- * again: as they are when they fit the new limits, otherwise their bios
- * are resubmitted so the block layer splits them to the new limits.  No
- * error reaches the application.
+ * again; one that no longer fits the new limits has its bios resubmitted
+ * so the block layer splits them.  No error reaches the application.
  *
  * Changing max_indirect_segments at runtime freezes the queue (in-flight
  * requests finish), re-reads the backend's offer, applies the new request
  * size and unfreezes: the frontend alone picks the size of its requests,
- * so the rings themselves need not be rebuilt.
+ * so the rings themselves need not be rebuilt.  A request built for the
+ * old limits that reaches the driver afterwards is split the same way.
  */
 #include <linux/bio.h>
 #include "blkfront.h"
@@ -47,47 +47,77 @@ int xbf_resume(struct xenbus_device *dev)
 	return 0;
 }
 
-static bool xbf_needs_split(struct xbf_info *info, struct request *rq)
+/**
+ * xbf_split_work - submit the bios of requests that were too large
+ * @work: &xbf_info.split_work
+ *
+ * The block layer splits them to the current queue limits.
+ */
+void xbf_split_work(struct work_struct *work)
 {
-	if (req_op(rq) != REQ_OP_READ && req_op(rq) != REQ_OP_WRITE)
-		return false;
-	if (rq->rq_flags & RQF_FLUSH_SEQ)
-		return false;
-	return xbf_rq_segments(info, rq) > info->feat.max_segs;
+	struct xbf_info *info = container_of(work, struct xbf_info, split_work);
+	struct bio_list bios;
+	struct bio *bio;
+
+	spin_lock_irq(&info->split_lock);
+	bios = info->split_bios;
+	bio_list_init(&info->split_bios);
+	spin_unlock_irq(&info->split_lock);
+	while ((bio = bio_list_pop(&bios)))
+		submit_bio_noacct(bio);
+}
+
+/**
+ * xbf_resubmit - send a too large request back through the block layer
+ * @info: the device
+ * @rq: a started request built for larger limits than now negotiated
+ *
+ * Its bios are taken over and submitted again from a work item, so they
+ * are split to the new limits; the request itself completes empty.
+ *
+ * Return: BLK_STS_OK, or BLK_STS_IOERR for a request that cannot be
+ * taken apart (part of a flush sequence).
+ */
+blk_status_t xbf_resubmit(struct xbf_info *info, struct request *rq)
+{
+	unsigned long flags;
+
+	if ((rq->rq_flags & RQF_FLUSH_SEQ) || !rq->bio) {
+		pr_err_ratelimited("%s: request of %u bytes exceeds the negotiated limits\n",
+				   xbf_name(info), blk_rq_bytes(rq));
+		return BLK_STS_IOERR;
+	}
+	spin_lock_irqsave(&info->split_lock, flags);
+	blk_steal_bios(&info->split_bios, rq);
+	spin_unlock_irqrestore(&info->split_lock, flags);
+	blk_mq_end_request(rq, BLK_STS_OK);
+	queue_work(system_wq, &info->split_work);
+	return BLK_STS_OK;
 }
 
 /**
  * xbf_reissue - send parked requests again after a reconnect
  * @info: the device, connected, mutex held, queue quiesced
+ *
+ * Requests larger than the new limits are split on their way through
+ * xbf_queue_rq() (see xbf_resubmit()).
  */
 void xbf_reissue(struct xbf_info *info)
 {
 	struct request_queue *q = info->gd->queue;
-	struct bio_list bios = BIO_EMPTY_LIST;
-	unsigned int requeued = 0, split = 0;
 	struct xbf_pdu *pdu, *tmp;
-	struct bio *bio;
+	unsigned int n = 0;
 
 	list_for_each_entry_safe(pdu, tmp, &info->reissue, node) {
-		struct request *rq = blk_mq_rq_from_pdu(pdu);
-
 		list_del_init(&pdu->node);
-		if (xbf_needs_split(info, rq)) {
-			blk_steal_bios(&bios, rq);
-			blk_mq_end_request(rq, BLK_STS_OK);
-			split++;
-		} else {
-			blk_mq_requeue_request(rq, false);
-			requeued++;
-		}
+		blk_mq_requeue_request(blk_mq_rq_from_pdu(pdu), false);
+		n++;
 	}
 	blk_mq_unquiesce_queue(q);
 	blk_mq_kick_requeue_list(q);
-	while ((bio = bio_list_pop(&bios)))
-		submit_bio_noacct(bio);
-	if (requeued || split)
-		pr_info("%s: reconnected; %u requests re-issued, %u resubmitted split\n",
-			xbf_name(info), requeued, split);
+	if (n)
+		pr_info("%s: reconnected; %u requests re-issued\n",
+			xbf_name(info), n);
 }
 
 /**

@@ -96,6 +96,9 @@ static int xbf_probe(struct xenbus_device *dev,
 			xenbus_read_unsigned(dev->nodename, XENBLK_KEY_TRUSTED, 1);
 	mutex_init(&info->mutex);
 	INIT_LIST_HEAD(&info->reissue);
+	spin_lock_init(&info->split_lock);
+	bio_list_init(&info->split_bios);
+	INIT_WORK(&info->split_work, xbf_split_work);
 	INIT_DELAYED_WORK(&info->watchdog, xbf_watchdog_fn);
 	INIT_WORK(&info->update_work, xbf_update_work);
 	dev_set_drvdata(&dev->dev, info);
@@ -459,6 +462,7 @@ void xbf_remove_dev(struct xenbus_device *dev)
 	cancel_work_sync(&info->update_work);
 	xbf_debugfs_remove(info);
 	xbf_blkdev_destroy(info);
+	flush_work(&info->split_work);
 	mutex_lock(&info->mutex);
 	info->state = XBF_CLOSED;
 	xbf_rings_free(info);
