@@ -89,7 +89,14 @@ def derive(r):
         r["irq0_per_req"] = num(r, "irq0") / reqs
         r["notif_per_req"] = (num(r, "irqU") + num(r, "irq0")) / reqs
         # only our backend counts grant maps (debugfs); in-tree reads as 0
-        r["gmaps_per_req"] = num(r, "gmaps") / reqs if r.get("back") == "ours" else None
+        # (over the whole agent call: debugfs deltas read at the fio marks came out 0)
+        oreqs = num(r, "orreq") + num(r, "owreq")
+        if r.get("back") != "ours":
+            r["gmaps_per_req"] = None
+        elif "ogmaps" in r and oreqs > 0:
+            r["gmaps_per_req"] = num(r, "ogmaps") / oreqs
+        else:
+            r["gmaps_per_req"] = num(r, "gmaps") / reqs
     if ios > 0:
         r["cpu0_us_per_io"] = num(r, "cpu0") * JIFFY_US / ios
         if r.get("pair") != "native":

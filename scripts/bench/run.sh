@@ -13,6 +13,7 @@
 #   BENCH_PARTS, BENCH_DEVS, BENCH_WL, BENCH_ABL, BENCH_ABL_WL, BENCH_GUESTS
 #   ("1 2 4"), BENCH_VCPUS (2), BENCH_SMEM (256 MiB per scaling guest),
 #   BENCH_MAKE=0 (do not rebuild the modules first), BENCH_TIMEOUT (s),
+#   BENCH_OUT (report directory, build/reports),
 #   FLAVOUR, ACCEL, QEMU_MEM, QEMU_SMP, DOM0_MEM (passed to the rig).
 # See scripts/bench/README.md.
 set -euo pipefail
@@ -33,7 +34,7 @@ while (($#)); do
 	esac
 done
 FLAVOUR=${FLAVOUR:-bookworm}
-OUT=$REPO/build/reports
+OUT=${BENCH_OUT:-$REPO/build/reports}
 mkdir -p "$OUT"
 say() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 

@@ -145,7 +145,7 @@ marks() {
 MSEQ=0
 # measure TAGS DOM VDEV WL: one fio run in DOM (or dom0 with DOM=native) on VDEV
 measure() {
-	local tags=$1 dom=$2 dev=$3 wl=$4 s0 s1 out m t args wp=-1 id i
+	local tags=$1 dom=$2 dev=$3 wl=$4 s0 s1 out m t args wp=-1 id i outer=""
 	args="--name=$wl $(wl_args "$wl") $FIO_COMMON"
 	MSEQ=$((MSEQ + 1))
 	s0=$(snap)
@@ -161,6 +161,7 @@ measure() {
 		wp=$!
 		out=$(rig_domu_run "$dom" "sh /tmp/m.sh $dev $MSEQ $args" $((RT * 3 + 120)))
 		s1=$(snap)
+		outer=$(deltas "$s0" "$s1" | sed 's/\([a-z0-9]*\)=/o\1=/g')
 		for ((i = 0; i < 50; i++)); do
 			[[ -s $RIG_STATE/mark.stop ]] && break
 			sleep 0.1
@@ -181,7 +182,7 @@ measure() {
 	fi
 	m=$(grep '^M ' <<<"$out" | cut -c3-)
 	[[ $dom == native ]] && m="rc=0 irqU=0 cpuU=0 fnot=0 fint=0"
-	bench "$tags wl=$wl bs=$(wl_bs "$wl") rt=$RT $t $m $(deltas "$s0" "$s1") marks=$wp $NEG"
+	bench "$tags wl=$wl bs=$(wl_bs "$wl") rt=$RT $t $m $(deltas "$s0" "$s1") marks=$wp $outer $NEG"
 }
 # deltas SNAP0 SNAP1 -> key=value of the dom0 counters
 deltas() {
@@ -253,6 +254,7 @@ setup_pair() {
 	IFS=: read -r d t v <<<"$1"
 	negotiated "$d" "$v"
 	echo "BENCH-NEG: pair=$pair which=$which back_params='$bp' front_params='$fp' $NEG"
+	echo "BENCH-DBG: debugfs $(ls -d /sys/kernel/debug/xen-blkback/*/* 2>&1 | tr '\n' ' ') counters: $(vbdstat)"
 }
 
 ensure_guest() { # NAME VCPUS MEM
