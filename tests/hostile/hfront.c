@@ -1029,10 +1029,8 @@ static void c_order_over(struct hf *h, const char *cas)
 	struct conn c = CONN_DEFAULT;
 	unsigned int mo = (unsigned int)h_xs_ull(0, "%s/" XENBLK_KEY_MAX_RING_ORDER, h->be);
 
-	c.order = mo + 1;
+	c.order = mo + 1;	/* ring-ref0..N all name our single page */
 	c.order_key = true;
-	if (c.order > XENBLK_MAX_RING_PAGE_ORDER)
-		c.order = 31;	/* beyond anything: only one ring-ref0 is written */
 	c_conn_refused(h, cas, &c, "ring-page-order max+1");
 }
 

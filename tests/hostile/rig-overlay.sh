@@ -22,7 +22,7 @@ if declare -F modtree >/dev/null; then
 	modtree
 fi
 for hostile_m in xen-evtchn xen-gntalloc; do
-	hostile_p=$(find ${MODTREE:+"$MODTREE"} "$KDIR" -name "$hostile_m.ko*" 2>/dev/null | head -n 1)
+	hostile_p=$(find ${MODTREE:+"$MODTREE"} "$KDIR" -name "$hostile_m.ko*" 2>/dev/null | head -n 1) || true
 	if [[ -n $hostile_p ]]; then
 		cp "$hostile_p" "$hostile_u/rig/hostile/"
 	else

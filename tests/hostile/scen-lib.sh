@@ -27,6 +27,16 @@ hs_new0() { dmesg | tail -n +$((HS_D0 + 1)); }
 hs_markU() { HS_DU=$(RIG_RUN_TIMEOUT=20 rig_domu_run "$1" 'dmesg | wc -l'); }
 hs_newU() { RIG_RUN_TIMEOUT=20 rig_domu_run "$1" "dmesg | tail -n +$((${HS_DU:-0} + 1))"; }
 
+# hs_summary: the (at most 2) kernel log lines of stdin that say what the
+# driver did about the attack, else the last 2 lines; one line, '|'-joined
+hs_summary() {
+	local all pick
+	all=$(grep -v '^$' | grep -v 'clocksource\|random: crng')
+	pick=$(grep -iE 'violation|invalid|bogus|refus|fail|unexpect|bad|ignor|illegal|overflow|halt|beyond|error|too |not supported|EOPNOTSUPP|leak|kept|still' <<<"$all" | head -n 2)
+	[[ -n $pick ]] || pick=$(tail -n 2 <<<"$all")
+	cut -c1-200 <<<"$pick" | tr '\n' '|'
+}
+
 # hs_devid VDEV: xenstore device id of xvdX (single letter a..z)
 hs_devid() {
 	local l=${1#xvd}
@@ -125,7 +135,7 @@ hs_front_case() {
 	fi
 	sleep 0.5
 	bad=$(hs_new0 | grep -E "$HS_BAD" | head -n 3 | tr '\n' '|')
-	new=$(hs_new0 | grep -vE "$HS_BAD" | grep -v 'xen-blkback: backend/' | tail -n 2 | cut -c1-160 | tr '\n' '|')
+	new=$(hs_new0 | grep -vE "$HS_BAD" | hs_summary)
 	hs_new0 | sed "s/^/HOSTILE-DMESG0 $which $c: /"
 	if [[ -n $bad ]]; then
 		hv=FAIL extra+=" DOM0 KERNEL: $bad"
@@ -308,7 +318,7 @@ done; echo verify-done" 150)
 	fi
 	xenstore-exists "/local/domain/$id/device/vbd/$devid" 2>/dev/null &&
 		xenstore-rm "/local/domain/$id/device/vbd/$devid" 2>/dev/null
-	new=$(grep -vE "$HS_BAD" <<<"$new" | grep -v '^$' | tail -n 2 | cut -c1-160 | tr '\n' '|')
+	new=$(grep -vE "$HS_BAD" <<<"$new" | hs_summary)
 	hs_verdict "$which" "$P" "$hv" "domU: $(grep -o 'trigger-rc=[0-9]*\|size=[0-9]*\|dd: .*\|^frontend state.*' <<<"$out" | tr '\n' ' ');${extra} domU log: ${new:-none}; hback: ${reason:-no result}"
 }
 
