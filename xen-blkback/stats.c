@@ -157,7 +157,7 @@ void xbb_stats_remove(struct xbb_vbd *vbd)
  */
 void xbb_debugfs_ring_add(struct xbb_ring *ring)
 {
-	char name[16];
+	char name[24];
 
 	snprintf(name, sizeof(name), "ring-%u", ring->idx);
 	ring->dbg = debugfs_create_file(name, 0444, ring->vbd->dbg, ring,

@@ -241,7 +241,7 @@ static int xbb_read_ring(struct xbb_vbd *vbd, const char *dir,
 			 evtchn_port_t *evtchn)
 {
 	unsigned int i, nr_pages = 1U << order;
-	char key[16];
+	char key[32];
 
 	if (order || xenbus_scanf(XBT_NIL, dir, XENBLK_KEY_RING_REF, "%u",
 				  &grefs[0]) != 1) {
@@ -370,7 +370,7 @@ static void xbb_connect(struct xbb_vbd *vbd)
 
 static bool xbb_frontend_ready(struct xbb_vbd *vbd)
 {
-	enum xenbus_state fe = xenbus_read_driver_state(vbd->dev->otherend);
+	enum xenbus_state fe = xbb_read_otherend_state(vbd->dev);
 
 	return fe == XenbusStateInitialised || fe == XenbusStateConnected;
 }
@@ -391,8 +391,8 @@ static void xbb_frontend_changed(struct xenbus_device *dev,
 	mutex_lock(&vbd->lock);
 	switch (fe) {
 	case XenbusStateInitialising:
-		if (dev->state == XenbusStateClosed ||
-		    dev->state == XenbusStateConnected)
+		/* A new or restarted frontend: offer the current limits. */
+		if (dev->state != XenbusStateInitWait)
 			xbb_restart(vbd);
 		break;
 	case XenbusStateInitialised:
