@@ -31,6 +31,12 @@ fatal() {
 	sleep 10
 }
 
+# Xen gives dom0 DOM0_VCPUS vCPUs even on one pCPU, but only as many as
+# there are pCPUs come up online: online the rest (blkback's default queue
+# count is the number of online CPUs)
+for c in /sys/devices/system/cpu/cpu[0-9]*/online; do
+	[[ $(cat "$c" 2>/dev/null) == 0 ]] && echo 1 >"$c"
+done
 say "dom0 up: kernel $(uname -r), $(nproc) vcpus, $(awk '/MemTotal/{print $2}' /proc/meminfo) kB; flavour $RIG_FLAVOUR"
 modprobe xenfs && mount -t xenfs xenfs /proc/xen || fatal "xenfs"
 for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd; do modprobe "$m" || fatal "modprobe $m"; done
