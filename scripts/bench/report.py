@@ -34,7 +34,7 @@ WL_DESC = {
     "sw1m": "1 MiB seq write QD8",
 }
 ABL_DESC = {
-    "default": "module defaults",
+    "default": "module defaults (A/B rounds when not run separately)",
     "ind0": "no indirect descriptors (11 segments)",
     "ind32": "indirect, 32 segments",
     "ind256": "indirect, 256 segments",
@@ -339,10 +339,11 @@ def report(args):
             P(f"| {w} | {label} | {fstat(cells['native'])} | {fstat(cells['ours'])} | "
               f"{fstat(cells['intree'])} | {fmt(ratio(cells['ours'], cells['intree']), 2)} |")
             if w == "lat4k":
-                c99 = {p: stats([r.get("p99") for r in sel(ab, dev=dev, wl=w, pair=p)])
-                       for p in ("native", "ours", "intree")}
-                P(f"| {w} | p99 latency (µs) | {fstat(c99['native'])} | {fstat(c99['ours'])} | "
-                  f"{fstat(c99['intree'])} | {fmt(ratio(c99['ours'], c99['intree']), 2)} |")
+                for k, lab in (("p99", "p99 latency (µs)"), ("rlat", "mean total latency (µs)")):
+                    c = {p: stats([num(r, k) for r in sel(ab, dev=dev, wl=w, pair=p)])
+                         for p in ("native", "ours", "intree")}
+                    P(f"| {w} | {lab} | {fstat(c['native'])} | {fstat(c['ours'])} | "
+                      f"{fstat(c['intree'])} | {fmt(ratio(c['ours'], c['intree']), 2)} |")
         P("")
         P(f"### Cost per I/O: {dev} (median over rounds)\n")
         P("| workload | pair | " + " | ".join(c[1] for c in COST) + " |")
@@ -366,10 +367,18 @@ def report(args):
             if r["cfg"] not in cfgs:
                 cfgs.append(r["cfg"])
         awls = [w for w in WL_DESC if any(r["wl"] == w for r in abl)]
+        if "default" not in cfgs:
+            # the reference row: our pair with default parameters from the A/B part
+            ref = [dict(r, cfg="default") for r in sel(ab, dev="null", pair="ours") if r["wl"] in awls]
+            if ref:
+                abl = ref + abl
+                cfgs.insert(0, "default")
         P("## Ablations (our pair, null_blk, module parameters on both sides)\n")
         hdr = " | ".join(f"{w} {primary(w)[1]}" for w in awls)
-        P(f"| config | negotiated | {hdr} | notif/req (rr4k) | grant maps/req (rr4k) | dom0 µs/IO (rr4k) |")
-        P("|---|---|" + "---|" * (len(awls) + 3))
+        seqw = [w for w in ("sr1m", "sw1m") if w in awls]
+        P(f"| config | negotiated | {hdr} | notif/req (rr4k) | grant maps/req (rr4k) | dom0 µs/IO (rr4k) |"
+          + "".join(f" req/MiB ({w}) |" for w in seqw))
+        P("|---|---|" + "---|" * (len(awls) + 3 + len(seqw)))
         for c in cfgs:
             rs = sel(abl, cfg=c)
             n0 = rs[0]
@@ -380,6 +389,9 @@ def report(args):
             for k, nd in (("notif_per_req", 3), ("gmaps_per_req", 2), ("cpu0_us_per_io", None)):
                 st = stats([r.get(k) for r in rr])
                 extra.append(fmt(st[0], nd) if st else "–")
+            for w in seqw:
+                st = stats([r.get("req_per_mib") for r in sel(rs, wl=w)])
+                extra.append(fmt(st[0], 1) if st else "–")
             P(f"| {c}: {ABL_DESC.get(c, '')} | {negs_} | " + " | ".join(cells + extra) + " |")
         P("")
     # ---- scaling
@@ -409,7 +421,10 @@ def report(args):
             P(f"- `{e}`")
         P("")
     P("## Method notes\n")
-    P("- fio clat percentiles are used for latency (µs); IOPS/MiB/s are fio's group totals.\n"
+    P("- Latency: fio's completion-latency (clat) percentiles, µs, as terse output gives them, plus "
+      "fio's mean total latency (lat). dom0-native clat on null_blk with irqmode=0 is ~0: the I/O "
+      "completes inside io_submit, so compare native by the mean total latency. "
+      "IOPS/MiB/s are fio's group totals.\n"
       "- Notifications: deltas of /proc/interrupts lines of the blkif event channels in the domU "
       "(back→front) and in dom0 (front→back) around each fio run, divided by the requests the backend "
       "counted (vbd statistics rd_req+wr_req). Grant maps: our backend's debugfs `grant_maps` (in-tree: –).\n"

@@ -40,8 +40,8 @@ say() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 	: "${BENCH_ROUNDS:=1}" "${BENCH_RUNTIME:=3}" "${BENCH_DEVS:=null}"
-	: "${BENCH_WL:=lat4k rr4k rw4k sr1m}" "${BENCH_ABL_WL:=rr4k}"
-	: "${BENCH_ABL:=default ind0 pers0 rings1 order0}" "${BENCH_GUESTS:=1 2}"
+	: "${BENCH_WL:=lat4k rr4k sr1m}" "${BENCH_ABL_WL:=rr4k}"
+	: "${BENCH_ABL:=ind0 pers0}" "${BENCH_GUESTS:=1 2}"
 fi
 : "${BENCH_ROUNDS:=3}" "${BENCH_RUNTIME:=10}" "${BENCH_PARTS:=ab ablate scale}"
 : "${BENCH_DEVS:=null brd}" "${BENCH_WL:=lat4k rr4k rw4k mix4k sr64k sw64k sr1m sw1m}"
@@ -109,23 +109,28 @@ DOM0_EXTRA="xbbench_rounds=$BENCH_ROUNDS xbbench_runtime=$BENCH_RUNTIME xbbench_
 DOM0_EXTRA+=" xbbench_devs=$(plus $BENCH_DEVS) xbbench_wl=$(plus $BENCH_WL) xbbench_ablwl=$(plus $BENCH_ABL_WL)"
 DOM0_EXTRA+=" xbbench_abl=$(plus $BENCH_ABL) xbbench_guests=$(plus $BENCH_GUESTS) xbbench_vcpus=$BENCH_VCPUS"
 DOM0_EXTRA+=" xbbench_smem=$BENCH_SMEM ${DOM0_EXTRA_USER:-}"
-# generous limits: TCG needs ~(runtime + 6 s) per fio run and ~1 min per module swap
+# estimate from what a loaded 2-core TCG host measured: an agent-driven fio run
+# costs its runtime + ~70 s, a native one + ~25 s, a module swap ~150 s (+60 s
+# per further guest), a guest boot ~90 s. KVM is several times faster.
 nab=$(($(wc -w <<<"$BENCH_DEVS") * $(wc -w <<<"$BENCH_WL")))
-est=$((300 + BENCH_ROUNDS * (3 * nab * (BENCH_RUNTIME + 8) + 2 * 120)))
-[[ " $BENCH_PARTS " == *" ablate "* ]] && est=$((est + $(wc -w <<<"$BENCH_ABL") * (120 + $(wc -w <<<"$BENCH_ABL_WL") * (BENCH_RUNTIME + 8))))
-[[ " $BENCH_PARTS " == *" scale "* ]] && est=$((est + 400 + 2 * (300 + $(wc -w <<<"$BENCH_GUESTS") * (BENCH_RUNTIME + 30))))
+est=$((300 + 90 + BENCH_ROUNDS * (nab * (BENCH_RUNTIME + 25) + 2 * (150 + nab * (BENCH_RUNTIME + 70)))))
+[[ " $BENCH_PARTS " == *" ablate "* ]] && est=$((est + $(wc -w <<<"$BENCH_ABL") * (150 + $(wc -w <<<"$BENCH_ABL_WL") * (BENCH_RUNTIME + 70))))
+if [[ " $BENCH_PARTS " == *" scale "* ]]; then
+	maxg=$(tr ' ' '\n' <<<"$BENCH_GUESTS" | sort -n | tail -n 1)
+	est=$((est + maxg * 90 + 2 * (150 + 60 * (maxg - 1) + $(wc -w <<<"$BENCH_GUESTS") * (BENCH_RUNTIME + 90))))
+fi
 export TIMEOUT=${BENCH_TIMEOUT:-$((est * 2 + 600))}
 export RIG_SCENARIO_TIMEOUT=$((TIMEOUT - 120))
 export DOM0_EXTRA XENBLK_CACHE=$PRIV FLAVOUR RIG_BACK=ours RIG_FRONT=ours
 unset RIG_BACK_PARAMS RIG_FRONT_PARAMS
 say "rounds=$BENCH_ROUNDS runtime=${BENCH_RUNTIME}s parts='$BENCH_PARTS' devs='$BENCH_DEVS' workloads='$BENCH_WL'"
-say "estimated $((est / 60)) min under TCG (QEMU limit ${TIMEOUT}s); progress below, full log $OUT/bench-run.log"
+say "estimated $((est / 60)) min under a loaded TCG host (QEMU limit ${TIMEOUT}s); progress below, full log $OUT/bench-run.log"
 
 rm -f "$PRIV/logs/serial-latest.log"
 # progress: follow the serial log as soon as boot.sh creates it
 (
 	while [[ ! -e $PRIV/logs/serial-latest.log ]]; do sleep 2; done
-	exec tail -n +1 -F "$PRIV/logs/serial-latest.log" 2>/dev/null |
+	exec tail -n +1 -F --pid=$$ "$PRIV/logs/serial-latest.log" 2>/dev/null |
 		grep --line-buffered -aE 'progress:|BENCH-ERR|BENCH-NEG|RIG-TEST|RIG-ALL-DONE|RIG-BOOT-FAILED|ERROR' |
 		sed -u 's/^\[ *[0-9.]*\] //; s/^RIG-LOG \[[0-9.]*\] [^:]*: //; s/^/[bench] /' >&2
 ) &
@@ -143,7 +148,6 @@ rc=$?
 set -e
 sleep 1
 kill "$TAILPID" "$LOADPID" 2>/dev/null || true
-pkill -P "$TAILPID" 2>/dev/null || true
 log=$(readlink -f "$PRIV/logs/serial-latest.log" 2>/dev/null || true)
 [[ -f $log ]] || { say "no serial log (rig rc=$rc); see $OUT/bench-run.log"; tail -n 20 "$OUT/bench-run.log" >&2; exit 1; }
 cp "$log" "$OUT/bench-serial.log"

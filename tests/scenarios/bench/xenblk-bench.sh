@@ -368,7 +368,10 @@ fi
 # ---------------------------------------------------------------- part scale
 if [[ " $PARTS " == *" scale "* ]]; then
 	detach_all
-	[[ -n $(rig_domains) ]] && rig_domu_stop b1
+	if [[ -n $(rig_domains) ]]; then
+		rig_domu_run b1 "dmesg | grep -iE 'xbf|blkfront|xvd' | tail -n 15" 30 | sed "s/^/BENCH-DBG: dmesg b1: /"
+		rig_domu_stop b1
+	fi
 	DOMS="" ATT=()
 	maxg=0
 	for n in $GUESTS; do ((n > maxg)) && maxg=$n; done
@@ -420,6 +423,11 @@ if [[ " $PARTS " == *" scale "* ]]; then
 	for d in $DOMS; do rig_domu_stop "$d" >/dev/null; done
 fi
 
+# driver warnings seen during the run (lost interrupts, slow backends, ...)
+for d in $(rig_domains); do
+	rig_domu_run "$d" "dmesg | grep -iE 'xbf|blkfront|xvd' | tail -n 15" 30 | sed "s/^/BENCH-DBG: dmesg $d: /"
+done
+dmesg | grep -iE 'xbb|blkback' | tail -n 15 | sed 's/^/BENCH-DBG: dmesg dom0: /'
 rig_unload_back >/dev/null 2>&1
 info "done measurements=$nmeas errors=$nerr secs=$((SECONDS - T_START))"
 # a benchmark has no verdict; SKIP keeps the rig's counters honest
