@@ -71,6 +71,11 @@ def num(d, k, default=0.0):
 def derive(r):
     """Add derived metrics to one BENCH record."""
     bs = num(r, "bs", 4)
+    wl = r.get("wl", "")
+    for suffix, kib in (("64k", 64), ("1m", 1024), ("4k", 4)):
+        if wl.endswith(suffix):
+            bs = r["bs"] = kib  # (scenarios before 32a4a97 logged bs=4 for the 64k jobs)
+            break
     kb = num(r, "rkb") + num(r, "wkb")
     r["ios"] = kb / bs if bs else 0
     r["iops"] = num(r, "riops") + num(r, "wiops")

@@ -104,7 +104,7 @@ fi
 	done
 } >"$OUT/bench-modules.txt"
 
-plus() { echo $* | tr ' ' '+'; }
+plus() { local a IFS=" "; read -ra a <<<"$*"; IFS=+; echo "${a[*]}"; }
 DOM0_EXTRA="xbbench_rounds=$BENCH_ROUNDS xbbench_runtime=$BENCH_RUNTIME xbbench_parts=$(plus $BENCH_PARTS)"
 DOM0_EXTRA+=" xbbench_devs=$(plus $BENCH_DEVS) xbbench_wl=$(plus $BENCH_WL) xbbench_ablwl=$(plus $BENCH_ABL_WL)"
 DOM0_EXTRA+=" xbbench_abl=$(plus $BENCH_ABL) xbbench_guests=$(plus $BENCH_GUESTS) xbbench_vcpus=$BENCH_VCPUS"

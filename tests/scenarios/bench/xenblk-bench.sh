@@ -11,6 +11,7 @@
 #   BENCH-ERR: ...                              something could not be measured
 # Settings come from the dom0 kernel command line (xbbench_<key>=<value>,
 # lists separated by '+' or spaces, since QEMU forbids commas there), see cfg().
+# shellcheck source=scripts/rig/dom0-lib.sh
 . "${RIG_LIB:-/rig/dom0-lib.sh}"
 T=bench
 export RIG_NO_DUMP=1
@@ -103,7 +104,7 @@ wl_args() {
 	*) return 1 ;;
 	esac
 }
-wl_bs() { case $1 in *4k) echo 4 ;; *64k) echo 64 ;; *1m) echo 1024 ;; esac; }
+wl_bs() { case $1 in *64k) echo 64 ;; *4k) echo 4 ;; *1m) echo 1024 ;; esac; }
 FIO_COMMON="--ioengine=libaio --direct=1 --time_based --runtime=$RT --group_reporting --norandommap --randrepeat=0 --output-format=terse --terse-version=3 --eta=never"
 # T fields -> key=value
 tfields() {
