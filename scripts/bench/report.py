@@ -74,7 +74,7 @@ def derive(r):
     wl = r.get("wl", "")
     for suffix, kib in (("64k", 64), ("1m", 1024), ("4k", 4)):
         if wl.endswith(suffix):
-            bs = r["bs"] = kib  # (scenarios before 32a4a97 logged bs=4 for the 64k jobs)
+            bs = r["bs"] = kib  # (earlier scenario versions logged bs=4 for 64k jobs)
             break
     kb = num(r, "rkb") + num(r, "wkb")
     r["ios"] = kb / bs if bs else 0
@@ -120,6 +120,8 @@ def parse(raw):
                 neg.append(kv(line[11:]))
             elif line.startswith("BENCH-ERR: "):
                 errs.append(line[11:])
+            elif line.startswith("BENCH-DBG: dmesg"):
+                info.setdefault("_dmesg", []).append(line[17:])
             elif line.startswith("BENCH: "):
                 recs.append(derive(kv(line[7:])))
     return info, neg, errs, recs
@@ -425,6 +427,12 @@ def report(args):
         for e in errs[:50]:
             P(f"- `{e}`")
         P("")
+    if info.get("_dmesg"):
+        P("## Driver messages during the run (dmesg, blkfront/blkback lines)\n")
+        P("```")
+        for ln in info["_dmesg"][-40:]:
+            P(ln)
+        P("```\n")
     P("## Method notes\n")
     P("- Latency: fio's completion-latency (clat) percentiles, µs, as terse output gives them, plus "
       "fio's mean total latency (lat). dom0-native clat on null_blk with irqmode=0 is ~0: the I/O "

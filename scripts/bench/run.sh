@@ -50,7 +50,7 @@ fi
 
 report() { # SERIAL_LOG
 	local log=$1 py=/usr/bin/python3
-	grep -aoE 'BENCH(-INFO|-NEG|-ERR)?: .*' "$log" | tr -d '\r' >"$OUT/bench-raw.txt" || true
+	grep -aoE 'BENCH(-INFO|-NEG|-ERR|-DBG)?: .*' "$log" | tr -d '\r' >"$OUT/bench-raw.txt" || true
 	say "$(grep -c '^BENCH: ' "$OUT/bench-raw.txt" || true) BENCH lines -> $OUT/bench-raw.txt"
 	[[ -x $py ]] || py=python3
 	if ! "$py" -c 'import matplotlib' 2>/dev/null; then
