@@ -29,6 +29,7 @@ int xbf_resume(struct xenbus_device *dev)
 	unsigned long flags;
 	unsigned int i;
 
+	xbf_debugfs_remove(info);	/* its files point into the rings */
 	mutex_lock(&info->mutex);
 	if (info->gd && info->state == XBF_CONNECTED) {
 		blk_mq_quiesce_queue(info->gd->queue);

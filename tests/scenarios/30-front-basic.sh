@@ -72,6 +72,15 @@ echo "$st" | sed 's/^/RIG-LOG debugfs xvdc ring-0: /'
 grep -q '^requests: [1-9]' <<<"$st" && rig_result $T/debugfs PASS "$(grep -E '^(requests|indirect_requests|persistent_hits):' <<<"$st" | tr '\n' ' ')" ||
 	rig_result $T/debugfs FAIL "no ring statistics"
 
+tr=$(rig_domu_run $D 'mount -t tracefs none /sys/kernel/tracing 2>/dev/null; t=/sys/kernel/tracing;
+	echo 1 > $t/events/xen_blkfront/enable && dd if=/dev/xvdc of=/dev/null bs=64k count=4 iflag=direct 2>/dev/null;
+	echo 0 > $t/events/xen_blkfront/enable; grep -c "xbf_submit:" $t/trace; grep -c "xbf_complete:" $t/trace;
+	grep -m1 "xbf_submit:" $t/trace')
+echo "$tr" | sed 's/^/RIG-LOG trace: /'
+read -r ns nc <<<"$(echo $tr | cut -d' ' -f1-2)"
+((ns > 0 && nc > 0)) && rig_result $T/tracepoints PASS "$ns xbf_submit, $nc xbf_complete events" ||
+	rig_result $T/tracepoints FAIL "$(echo $tr)"
+
 rig_detach $D xvdb && rig_detach $D xvdc && rig_detach $D xvdd || fail detach "xl block-detach failed"
 left=$(rig_domu_run $D 'ls /sys/block | grep -c xvd')
 out=$(rig_domu_run $D '/usr/sbin/rmmod xen_blkfront && echo rmmod-ok; dmesg | grep -ciE "oops|bug:|warning:|call trace"')

@@ -51,13 +51,16 @@ SEGS=/sys/block/xvdc/device/max_indirect_segments
 
 # 1. max_indirect_segments 256 -> 32 during a verified sequential write
 w0=$(bestat xvdc wr_req) ws0=$(bestat xvdc wr_sect)
-bg_fio ind --filename=/dev/xvdc --rw=write --bs=1M --size=32M --iodepth=4 --ioengine=libaio \
-	--direct=1 --verify=crc32c --do_verify=1 --verify_fatal=1 --rate=1m
+bg_fio ind --filename=/dev/xvdc --rw=write --bs=1M --size=16M --iodepth=4 --ioengine=libaio \
+	--direct=1 --verify=crc32c --do_verify=1 --verify_fatal=1 --rate=128k
 wait_io xvdc 6 || fail indirect "no I/O reached the backend"
 w1=$(bestat xvdc wr_req) ws1=$(bestat xvdc wr_sect) r1=$(bestat xvdc rd_req) rs1=$(bestat xvdc rd_sect)
+rig_log "indirect: writing 32 to max_indirect_segments after $((w1 - w0)) writes"
 now=$(rig_domu_run $D "echo 32 > $SEGS && cat $SEGS /sys/block/xvdc/queue/max_hw_sectors_kb")
+rig_log "indirect: sysfs write returned"
 w2=$(bestat xvdc wr_req) ws2=$(bestat xvdc wr_sect) r2=$(bestat xvdc rd_req) rs2=$(bestat xvdc rd_sect)
 v=$(wait_fio ind 900) || fail indirect "fio did not finish"
+conlog | grep -a "^XBF-DMESG ind" | sed 's/^/RIG-LOG /'
 w3=$(bestat xvdc wr_req) ws3=$(bestat xvdc wr_sect) r3=$(bestat xvdc rd_req) rs3=$(bestat xvdc rd_sect)
 before=$(avg $((ws1 - ws0)) $((w1 - w0)))
 after_w=$(avg $((ws3 - ws2)) $((w3 - w2))) after_r=$(avg $((rs3 - rs2)) $((r3 - r2)))
