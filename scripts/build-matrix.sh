@@ -114,7 +114,9 @@ in_chroot() {
 	local c=$1
 	shift
 	ensure_proc "$c" || return 1
-	LC_ALL=C DEBIAN_FRONTEND=noninteractive \
+	# INITRD=No: 6.12+ headers pull in linux-image, whose initramfs
+	# (tens of MB, a CPU-heavy mkinitramfs) nobody here boots.
+	LC_ALL=C DEBIAN_FRONTEND=noninteractive INITRD=No \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		chroot "$c" "$@"
 }
