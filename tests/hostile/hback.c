@@ -316,8 +316,7 @@ static bool hb_misbehave(struct hb *b, struct ring *r, const struct blkif_reques
 	uint64_t id = req->id;
 	uint8_t op = req->operation;
 
-	b->ntrig++;
-	if (b->ntrig > 1 && !is("evtchn_storm") && !is("grant_kept"))
+	if (b->ntrig++ && !is("evtchn_storm"))
 		return false;	/* misbehave once; serve normally afterwards */
 	if (is("rsp_overflow")) {
 		r->sring->rsp_prod = r->br.rsp_prod_pvt + 1000;
@@ -368,7 +367,7 @@ static void hb_request(struct hb *b, struct ring *r, const union blkif_sring_ent
 	b->nreq++;
 	trig = req.sector_number == TRIGGER &&
 	       (req.operation == BLKIF_OP_READ || req.operation == BLKIF_OP_INDIRECT);
-	if (trig && is("grant_kept") && !keep.map) {
+	if (trig && is("grant_kept") && !b->ntrig++) {
 		/* serve it but keep the data grants mapped, and scribble on them */
 		if (req.operation == BLKIF_OP_INDIRECT)
 			st = hb_indirect(b, (const void *)&req, &kept);

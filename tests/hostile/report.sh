@@ -17,7 +17,9 @@ HF=$ROOT/build/hostile/hfront HB=$ROOT/build/hostile/hback
 	>"$tmp.what" 2>/dev/null || true
 cat "$@" | tr -d '\r' | awk -v whatf="$tmp.what" '
 	BEGIN {
-		while ((getline l < whatf) > 0) { n = index(l, " "); k = substr(l, 1, n - 1); w = substr(l, n); sub(/^ +/, "", w); what[k] = w }
+		what["hostile-front/destroy_mid_io"] = "xl destroy of the hostile domU during I/O: no dying domain, no backend device left"
+		what["hostile-front/grants_left"] = "debugfs mapped_grants back to 0 once every guest is gone"
+		while ((getline l < whatf) > 0) { sp = index(l, " "); k = substr(l, 1, sp - 1); w = substr(l, sp); sub(/^ +/, "", w); what[k] = w }
 	}
 	function add(name, who, v, reason) {
 		if (name !~ /^hostile-(front|back)\//) return
