@@ -265,6 +265,10 @@ def report(args):
         bd.append(f"brd {info.get('brd_mib', '?')} MiB, prefilled (xvdc)")
     P(f"| backing devices | {'; '.join(bd)} |")
     P(f"| measurements | {len(recs)} BENCH lines, {len(errs)} errors, {info.get('secs', '?')} s in dom0 |")
+    logs = args.log.split()
+    if len(logs) > 1:
+        P(f"| merged boots | {len(logs)} serial logs: {', '.join(os.path.basename(x) for x in logs)} "
+          "(the settings rows show the last boot's) |")
     P("")
     P("Workloads: " + "; ".join(f"`{w}` {WL_DESC[w]}" for w in WL_DESC) + ". "
       "'native' = the same fio job in dom0 directly on the backing device (the local limit). "

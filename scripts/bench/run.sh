@@ -8,7 +8,7 @@
 #
 # Usage: scripts/bench/run.sh [--quick] [--rounds N] [--runtime S]
 #            [--parts "ab ablate scale"] [--devs "null brd"] [--wl "rr4k ..."]
-#            [--report-only SERIAL_LOG]
+#            [--report-only SERIAL_LOG...]   (re-parse; several logs are merged)
 # Env (same meaning): BENCH_QUICK=1, BENCH_ROUNDS (3), BENCH_RUNTIME (10 s),
 #   BENCH_PARTS, BENCH_DEVS, BENCH_WL, BENCH_ABL, BENCH_ABL_WL, BENCH_GUESTS
 #   ("1 2 4"), BENCH_VCPUS (2), BENCH_SMEM (256 MiB per scaling guest),
@@ -28,7 +28,7 @@ while (($#)); do
 	--parts) BENCH_PARTS=$2; shift 2 ;;
 	--devs) BENCH_DEVS=$2; shift 2 ;;
 	--wl) BENCH_WL=$2; shift 2 ;;
-	--report-only) REPORT_ONLY=$2; shift 2 ;;
+	--report-only) shift; REPORT_ONLY="$*"; set -- ;;
 	-h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
@@ -48,9 +48,9 @@ fi
 : "${BENCH_ABL_WL:=lat4k rr4k sr1m}" "${BENCH_GUESTS:=1 2 4}" "${BENCH_VCPUS:=2}" "${BENCH_SMEM:=256}"
 : "${BENCH_ABL:=default ind0 ind32 ind256 pers0 rings1 rings2 rings4 order0 order4}"
 
-report() { # SERIAL_LOG
+report() { # SERIAL_LOG... (several boots: their lines are merged, later INFO wins)
 	local log=$1 py=/usr/bin/python3
-	grep -aoE 'BENCH(-INFO|-NEG|-ERR|-DBG)?: .*' "$log" | tr -d '\r' >"$OUT/bench-raw.txt" || true
+	grep -ahoE 'BENCH(-INFO|-NEG|-ERR|-DBG)?: .*' "$@" | tr -d '\r' >"$OUT/bench-raw.txt" || true
 	say "$(grep -c '^BENCH: ' "$OUT/bench-raw.txt" || true) BENCH lines -> $OUT/bench-raw.txt"
 	[[ -x $py ]] || py=python3
 	if ! "$py" -c 'import matplotlib' 2>/dev/null; then
@@ -60,12 +60,13 @@ report() { # SERIAL_LOG
 				say "apt-get install python3-matplotlib failed (see $OUT/apt-matplotlib.log): report without plots"
 		fi
 	fi
-	"$py" "$HERE/report.py" --raw "$OUT/bench-raw.txt" --out "$OUT" --log "$log" \
+	"$py" "$HERE/report.py" --raw "$OUT/bench-raw.txt" --out "$OUT" --log "$*" \
 		--runlog "$OUT/bench-run.log" --cmd "${BENCH_CMD:-scripts/bench/run.sh}"
 }
 
 if [[ -n $REPORT_ONLY ]]; then
-	report "$REPORT_ONLY"
+	# shellcheck disable=SC2086
+	report $REPORT_ONLY
 	exit 0
 fi
 [[ $(id -u) == 0 ]] || { say "run as root (the rig needs it)"; exit 1; }
