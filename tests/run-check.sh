@@ -151,25 +151,70 @@ section_matrix() {
 	"$ROOT/scripts/build-matrix.sh" 2>&1 | tee "$OUT/matrix.log" | tap_results matrix
 }
 
+# Split the scenarios into $1 groups of about equal expected time (longest
+# first, each to the least loaded group).  Expected seconds come from
+# tests/scenarios/TIMES ("name seconds"; 150 when unknown).  One line per group.
+rig_groups() {
+	local n=$1
+	shift
+	printf '%s\n' "$@" | awk -v n="$n" -v times="$ROOT/tests/scenarios/TIMES" '
+		BEGIN { while ((getline l < times) > 0) { split(l, f, " "); t[f[1]] = f[2] } }
+		NF { w[$1] = ($1 in t) ? t[$1] : 150; names[++k] = $1 }
+		END {
+			for (i = 1; i <= k; i++)	# sort by weight, longest first
+				for (j = i + 1; j <= k; j++)
+					if (w[names[j]] > w[names[i]]) { x = names[i]; names[i] = names[j]; names[j] = x }
+			for (i = 1; i <= k; i++) {
+				b = 1
+				for (g = 2; g <= n; g++) if (load[g] < load[b]) b = g
+				load[b] += w[names[i]]; grp[b] = grp[b] " " names[i]
+			}
+			for (g = 1; g <= n; g++) if (grp[g] != "") print substr(grp[g], 2)
+		}'
+}
+
+# Verdict lines of one rig run's output into the results.
+rig_verdicts() {
+	local line
+	while IFS= read -r line; do
+		if [[ $line =~ ^\ \ (PASS|FAIL|SKIP)\ ([^:]+):\ ?(.*)$ ]]; then
+			result "${BASH_REMATCH[1]}" "rig/${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+		fi
+	done < "$1"
+	grep -q '^  \(PASS\|FAIL\|SKIP\) ' "$1" ||
+		result FAIL "rig/boot-$(basename "$1" .log)" "the rig produced no verdict, see $1"
+}
+
+# Each QEMU runs Xen with one vCPU under TCG, so with two host cores two
+# boots side by side finish the scenarios in about half the time.
 section_rig() {
+	local list jobs groups g i=0 pids=()
 	if [[ -n ${XENBLK_SKIP_RIG:-} ]]; then
 		result SKIP rig "XENBLK_SKIP_RIG is set: no Xen boot, no driver test ran"
 		return
 	fi
-	say "phase: rig scenarios (Xen 4.17 in QEMU; this takes minutes)"
-	local args=()
-	[[ -n ${RIG_SCENARIOS:-} ]] && args+=(--scenarios "$RIG_SCENARIOS")
-	"$ROOT/scripts/rig/run.sh" "${args[@]}" 2>&1 | tee "$OUT/rig.log" |
-		while IFS= read -r line; do
-			if [[ $line =~ ^\ \ (PASS|FAIL|SKIP)\ ([^:]+):\ ?(.*)$ ]]; then
-				result "${BASH_REMATCH[1]}" "rig/${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
-			elif [[ $line == *"rig: "* || $line == "[rig"* ]]; then
-				echo "    $line"
-			fi
-		done
-	if ! grep -q '^  \(PASS\|FAIL\|SKIP\) ' "$OUT/rig.log"; then
-		result FAIL rig/boot "the rig produced no verdict, see $OUT/rig.log"
+	list=${RIG_SCENARIOS:-$(cd "$ROOT/tests/scenarios" && ls -1 ./*.sh | sed 's|^\./||; s|\.sh$||' | LC_ALL=C sort)}
+	jobs=${XENBLK_RIG_JOBS:-$(($(nproc) >= 2 ? 2 : 1))}
+	say "phase: rig prep (Debian packages, debootstrap; cached after the first run)"
+	if ! "$ROOT/scripts/rig/prep.sh" > "$OUT/rig-prep.log" 2>&1; then
+		tail -n 20 "$OUT/rig-prep.log" | sed 's/^/    /'
+		result FAIL rig/prep "rig prep failed, see $OUT/rig-prep.log"
+		return
 	fi
+	mapfile -t groups < <(rig_groups "$jobs" $list)
+	say "phase: rig scenarios in ${#groups[@]} parallel boot(s) of Xen 4.17 under QEMU (minutes)"
+	rm -f "$OUT"/rig-*.log
+	for g in "${groups[@]}"; do
+		i=$((i + 1))
+		say "  boot $i: $g"
+		"$ROOT/scripts/rig/run.sh" --no-prep --scenarios "$g" > "$OUT/rig-$i.log" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for ((g = 1; g <= i; g++)); do
+		grep -E '^\[rig\] (RIG-TEST|NOTICE)|serial log:|total ' "$OUT/rig-$g.log" | sed 's/^/    /'
+		rig_verdicts "$OUT/rig-$g.log"
+	done
 }
 
 KDIR=${KDIR:-}
