@@ -4,7 +4,7 @@
 # (124 = TIMEOUT hit).
 # Env: RIG_RUNDIR (run directory from build-images.sh), LOG, TIMEOUT (s, 900),
 #      ACCEL (kvm|tcg; auto), CPU, QEMU_MEM (MiB, 4096), QEMU_SMP (1 under
-#      TCG, 2 under KVM), DOM0_MEM (2048M), DOM0_VCPUS (2), XEN_EXTRA,
+#      TCG, 2 under KVM), DOM0_MEM (2048M), DOM0_VCPUS (QEMU_SMP), XEN_EXTRA,
 #      DOM0_EXTRA, MONITOR.
 while (($#)); do
 	case $1 in
@@ -46,9 +46,10 @@ if [[ $ACCEL == kvm ]]; then CPU=${CPU:-host}; AOPT=kvm; else CPU=${CPU:-Nehalem
 # scenarios after 77 s instead of 42 s and a dom0->domU command round trip
 # took ~10 s instead of ~1 s. Guests still get several vCPUs (time-shared).
 QEMU_SMP=${QEMU_SMP:-$([[ ${ACCEL:-} == kvm ]] && echo 2 || echo 1)}
-# dom0 keeps 2 vCPUs even on one pCPU ("min-max" form), so that blkback
-# still offers multi-queue-max-queues=2 (its default is the CPU count)
-DOM0_VCPUS=${DOM0_VCPUS:-2}
+# dom0 vCPUs: as many as pCPUs. More works ("min-max" form, dom0's /init
+# onlines them) but two time-shared dom0 vCPUs on one pCPU made everything
+# 2-3x slower; the rig loads blkback with max_queues=2 instead.
+DOM0_VCPUS=${DOM0_VCPUS:-$QEMU_SMP}
 XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=$DOM0_MEM,max:$DOM0_MEM dom0_max_vcpus=$DOM0_VCPUS-$DOM0_VCPUS"
 XEN_ARGS+=" no-bootscrub smap=0 smep=0 ${XEN_EXTRA:-}"
 DOM0_ARGS="console=hvc0 rdinit=/init loglevel=${DOM0_LOGLEVEL:-4} ${DOM0_EXTRA:-}"

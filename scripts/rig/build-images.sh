@@ -290,7 +290,7 @@ build_overlays() {
 	{
 		printf 'RIG_FLAVOUR=%q\nRIG_KVER=%q\nRIG_XENVER=%q\n' "$FLAVOUR" "$KVER" "$XENVER"
 		printf 'RIG_BACK=%q\nRIG_FRONT=%q\n' "$RIG_BACK" "$RIG_FRONT"
-		printf 'RIG_BACK_PARAMS=%q\nRIG_FRONT_PARAMS=%q\n' "${RIG_BACK_PARAMS:-}" "${RIG_FRONT_PARAMS:-}"
+		printf 'RIG_BACK_PARAMS=%q\nRIG_FRONT_PARAMS=%q\n' "${RIG_BACK_PARAMS-max_queues=2}" "${RIG_FRONT_PARAMS:-}"
 		printf 'RIG_SCENARIOS=%q\nRIG_SCENARIO_TIMEOUT=%q\n' "$RIG_SCENARIOS" "${RIG_SCENARIO_TIMEOUT:-600}"
 		printf 'RIG_HOTPLUG=%q\nRIG_SHELL=%q\n' "${RIG_HOTPLUG:-rig}" "${RIG_SHELL:-0}"
 	} >"$o/rig/config"
