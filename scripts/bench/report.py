@@ -93,6 +93,7 @@ def derive(r):
         r["irqU_per_req"] = num(r, "irqU") / reqs
         r["irq0_per_req"] = num(r, "irq0") / reqs
         r["notif_per_req"] = (num(r, "irqU") + num(r, "irq0")) / reqs
+        r["notif_per_mib"] = (num(r, "irqU") + num(r, "irq0")) / r["mib"] if r["mib"] else None
         # only our backend counts grant maps (debugfs); in-tree reads as 0
         # (over the whole agent call: debugfs deltas read at the fio marks came out 0)
         oreqs = num(r, "orreq") + num(r, "owreq")
@@ -219,6 +220,7 @@ COST = [
     ("kib_per_req", "KiB/req (backend sectors)", 1),
     ("irqU_per_req", "back→front irq/req", 3),
     ("irq0_per_req", "front→back irq/req", 3),
+    ("notif_per_mib", "irq/MiB (both ways)", 1),
     ("gmaps_per_req", "grant maps/req", 2),
     ("cpu0_us_per_io", "dom0 CPU µs/IO", None),
     ("cpuU_us_per_io", "domU CPU µs/IO", None),
