@@ -166,6 +166,17 @@ def sel(recs, **kw):
     return [r for r in recs if all(r.get(k) == v for k, v in kw.items())]
 
 
+def paired(ab, dev, w, key):
+    """per-round ours/in-tree ratios of one workload (A/B pairs of the same round)"""
+    out = []
+    for r in sorted({x["round"] for x in sel(ab, dev=dev, wl=w)}, key=int):
+        o = [num(x, key) for x in sel(ab, dev=dev, wl=w, pair="ours", round=r)]
+        t = [num(x, key) for x in sel(ab, dev=dev, wl=w, pair="intree", round=r)]
+        if o and t and o[0] and t[0]:
+            out.append(o[0] / t[0])
+    return out
+
+
 def ratio(a, b):
     if a is None or b is None or not b[0]:
         return None
@@ -343,20 +354,22 @@ def report(args):
     # ---- A/B tables
     for dev in devs:
         P(f"## Ours vs in-tree vs dom0-native: {dev}\n")
-        P("| workload | metric | native | ours | in-tree | ours/in-tree |")
-        P("|---|---|---|---|---|---|")
+        P("| workload | metric | native | ours | in-tree | ours/in-tree (medians) | per-round ours/in-tree |")
+        P("|---|---|---|---|---|---|---|")
         for w in wls:
             key, label, _ = primary(w)
             cells = {p: stats([r.get(key) for r in sel(ab, dev=dev, wl=w, pair=p)])
                      for p in ("native", "ours", "intree")}
+            pr = ", ".join(f"{x:.2f}" for x in paired(ab, dev, w, key)) or "–"
             P(f"| {w} | {label} | {fstat(cells['native'])} | {fstat(cells['ours'])} | "
-              f"{fstat(cells['intree'])} | {fmt(ratio(cells['ours'], cells['intree']), 2)} |")
+              f"{fstat(cells['intree'])} | {fmt(ratio(cells['ours'], cells['intree']), 2)} | {pr} |")
             if w == "lat4k":
                 for k, lab in (("p99", "p99 latency (µs)"), ("rlat", "mean total latency (µs)")):
                     c = {p: stats([num(r, k) for r in sel(ab, dev=dev, wl=w, pair=p)])
                          for p in ("native", "ours", "intree")}
+                    pr = ", ".join(f"{x:.2f}" for x in paired(ab, dev, w, k)) or "–"
                     P(f"| {w} | {lab} | {fstat(c['native'])} | {fstat(c['ours'])} | "
-                      f"{fstat(c['intree'])} | {fmt(ratio(c['ours'], c['intree']), 2)} |")
+                      f"{fstat(c['intree'])} | {fmt(ratio(c['ours'], c['intree']), 2)} | {pr} |")
         P("")
         P(f"### Cost per I/O: {dev} (median over rounds)\n")
         P("| workload | pair | " + " | ".join(c[1] for c in COST) + " |")
@@ -472,6 +485,7 @@ def make_plots(out, ab, devs, wls, abl, scale_rows):
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
     except ImportError:
         return []
     plots = []
@@ -511,6 +525,50 @@ def make_plots(out, ab, devs, wls, abl, scale_rows):
         fig.savefig(p, dpi=90)
         plt.close(fig)
         plots.append((p, f"A/B on {dev}"))
+    for dev in devs:
+        # paired per-round speed-ups (ours better > 1), median bar, min-max whiskers
+        names, meds, lo, hi = [], [], [], []
+        for w in wls:
+            key, label, hib = primary(w)
+            rs = []
+            for r in sorted({x["round"] for x in sel(ab, dev=dev, wl=w)}):
+                o = [x.get(key) for x in sel(ab, dev=dev, wl=w, pair="ours", round=r)]
+                t = [x.get(key) for x in sel(ab, dev=dev, wl=w, pair="intree", round=r)]
+                if o and t and o[0] and t[0]:
+                    rs.append(o[0] / t[0] if hib else t[0] / o[0])
+            st = stats(rs)
+            if st:
+                names.append(f"{w}\n{label.split(' (')[0]}")
+                meds.append(st[0])
+                lo.append(st[0] - st[1])
+                hi.append(st[2] - st[0])
+        if names:
+            fig, ax = plt.subplots(figsize=(1.6 * len(names) + 2, 3.6))
+            # bars grow from 1x (no difference) up or down
+            bars = ax.bar(names, [m - 1 for m in meds], bottom=1, yerr=[lo, hi], capsize=5,
+                          color=["#2ca02c" if m >= 1 else "#d62728" for m in meds])
+            ylo = min([m - d for m, d in zip(meds, lo)] + [0.5])
+            yhi = max([m + d for m, d in zip(meds, hi)] + [2])
+            ax.set_ylim(ylo / 1.5, yhi * 1.5)
+            ax.bar_label(bars, labels=[f"{m:.2f}x" for m in meds], fontsize=8, padding=2)
+            ax.set_yscale("log")
+            ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=2))
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.2g}x"))
+            ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+            ax.axhline(1.0, color="black", lw=0.8)
+            if "rr4k" in wls:
+                ax.axhline(1.3, color="#1f77b4", lw=0.8, ls="--", label="rr4k target 1.3x")
+                ax.legend(fontsize=8)
+            ax.set_ylabel("ours vs in-tree (>1: ours better)")
+            ax.tick_params(labelsize=8)
+            ax.grid(axis="y", alpha=0.3)
+            ax.set_title(f"xenblk speed-up over the in-tree pair on {dev}\n"
+                         "(per-round A/B pairs: median, whiskers min-max; latency as in-tree/ours)", fontsize=10)
+            fig.tight_layout()
+            p = os.path.join(out, f"bench-ratio-{dev}.png")
+            fig.savefig(p, dpi=90)
+            plt.close(fig)
+            plots.insert(0, (p, f"speed-up over in-tree on {dev}"))
     if abl:
         cfgs = []
         for r in abl:
