@@ -147,7 +147,7 @@ struct xbb_seg {
  * @node: on the ring's free list or done list
  * @ring: owning ring
  * @id: frontend's id, echoed in the response
- * @op: operation as received (echoed in the response)
+ * @op: operation echoed in the response (the data direction for indirect)
  * @rw: REQ_OP_READ or REQ_OP_WRITE for data requests
  * @flag: BLKIF_DISCARD_SECURE for discards
  * @nr_segs: data segments

@@ -214,6 +214,19 @@ static int xbb_req_indirect(struct xbb_ring *ring, struct xbb_req *req,
 }
 
 /*
+ * The operation echoed in the response. Frontends (Linux's since 2021)
+ * expect the data direction for an indirect request, as Linux's backend
+ * has always answered.
+ */
+static u8 xbb_rsp_op(const struct xenblk_req *w)
+{
+	if (w->operation == BLKIF_OP_INDIRECT &&
+	    (w->data_op == BLKIF_OP_READ || w->data_op == BLKIF_OP_WRITE))
+		return w->data_op;
+	return w->operation;
+}
+
+/*
  * Turn the decoded copy of a slot into a mapped request.
  * Return: 0 ready to submit, XBB_REJECTED answered with an error status,
  * -ENOMEM retry the same slot later.
@@ -227,7 +240,7 @@ static int xbb_req_prepare(struct xbb_ring *ring, struct xbb_req *req,
 
 	lim.capacity = READ_ONCE(vbd->sectors);
 	req->id = w->id;
-	req->op = w->operation;
+	req->op = xbb_rsp_op(w);
 	req->flag = w->discard_flags;
 	req->sector = w->sector_number;
 	req->nr_sects = 0;
