@@ -203,10 +203,15 @@ static int hf_connect(struct hf *h, const struct conn *c)
 	h_log("backend state after Initialised: %d", s);
 	if (s != XenbusStateConnected)
 		return s;
+	/* flush/barrier/discard are written at connect time: read them again */
+	h->feat_discard = h_xs_ull(0, "%s/" XENBLK_KEY_DISCARD, h->be);
+	h->feat_flush = h_xs_ull(0, "%s/" XENBLK_KEY_FLUSH, h->be);
+	h->feat_barrier = h_xs_ull(0, "%s/" XENBLK_KEY_BARRIER, h->be);
 	h->sectors = h_xs_ull(0, "%s/" XENBLK_KEY_SECTORS, h->be);
 	h->ssize = (unsigned int)h_xs_ull(512, "%s/" XENBLK_KEY_SECTOR_SIZE, h->be);
 	h->info = (unsigned int)h_xs_ull(0, "%s/" XENBLK_KEY_INFO, h->be);
-	h_log("connected: sectors=%llu sector-size=%u info=0x%x", h->sectors, h->ssize, h->info);
+	h_log("connected: sectors=%llu sector-size=%u info=0x%x discard=%d flush=%d barrier=%d",
+	      h->sectors, h->ssize, h->info, h->feat_discard, h->feat_flush, h->feat_barrier);
 	h_xs_write(h->fe_state, "%d", XenbusStateConnected);
 	return s;
 }
