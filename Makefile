@@ -49,9 +49,14 @@ compat: $(COMPAT_H)
 modules: $(COMPAT_H)
 	$(MAKE) $(KBUILD_ARGS) modules
 
+# Not kbuild's clean: for M= builds it deletes every *.o/*.a/.*.cmd below the
+# tree, including the debootstrap trees and chroots cached under build/.
+KBUILD_OUTPUTS := *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers \
+	*.o.ur-safe *.dwo .*.d
 clean:
-	@if [ -d "$(KDIR)" ]; then $(MAKE) $(KBUILD_ARGS) clean; fi
-	rm -rf $(BUILD)/compat $(BUILD)/unit
+	for d in $(ROOT) $(ROOT)/xen-blkfront $(ROOT)/xen-blkback; do \
+		(cd $$d && rm -f $(KBUILD_OUTPUTS)); done
+	rm -rf $(ROOT)/.tmp_versions $(BUILD)/compat $(BUILD)/unit
 
 install: modules
 	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=updates modules_install
