@@ -38,7 +38,6 @@ diag() {
 }
 for a in "$nb xvdb" "$rd xvdc" "$lo xvdd" "$lro xvde ro"; do
 	rig_attach $D $a || { diag; xenstore-ls -f "/local/domain/0/backend/vbd/$(rig_domid $D)" | tail -n 30; fail attach "xl block-attach $a failed"; }
-	diag
 done
 for v in xvdb xvdc xvdd xvde; do
 	rig_wait_state $D $v back 4 60 && rig_wait_state $D $v front 4 60 && rig_wait_disk $D $v ||

@@ -19,13 +19,15 @@ nb=$(rig_null_blk 1) && rd=$(rig_brd 64) || fail setup "backing devices"
 rig_load_back ours || fail setup "our xen-blkback did not load"
 rig_domu_start $D 4 512 || fail setup "domU did not start"
 
-# name queues order indirect persistent
+# name queues order indirect persistent [more backend params]
 for cfg in "q1-o0-ind0-p0 1 0 0 0" "q2-o4-ind32-p1 2 4 32 1" "q4-o4-ind256-p1 4 4 256 1" \
-	"q2-o0-ind256-p0 2 0 256 0"; do
-	read -r name q o ind p <<<"$cfg"
+	"q2-o0-ind256-p0 2 0 256 0" \
+	"q2-o2-ind32-p1-budget64-idle2 2 2 32 1 max_persistent_grants=64 persistent_grant_idle_secs=2"; do
+	read -r name q o ind p more <<<"$cfg"
 	rig_unload_front $D >/dev/null
+	# shellcheck disable=SC2086
 	rig_load_back ours max_queues=$q max_ring_page_order=$o max_indirect_segments=$ind \
-		feature_persistent=$p || { rig_result "$T/$name" FAIL "backend reload"; continue; }
+		feature_persistent=$p $more || { rig_result "$T/$name" FAIL "backend reload"; continue; }
 	fi=$ind
 	((fi == 0)) && fi=32
 	rig_load_front $D "$FRONT" max_queues=$q max_ring_page_order=$o max_indirect_segments=$fi ||
@@ -49,7 +51,7 @@ for cfg in "q1-o0-ind0-p0 1 0 0 0" "q2-o4-ind32-p1 2 4 32 1" "q4-o4-ind256-p1 4 
 		--rw=randread --bs=128k --iodepth=16 --time_based --runtime=3" 120)
 	indirect=$(dbg_sum xvdc indirect)
 	hits=$(dbg_sum xvdc pgrant_hits)
-	why=""
+	why="" why_ok=""
 	[[ $rc == 0 ]] && grep -q 'err= 0' <<<"$out" || why+=" verify failed (rc=$rc);"
 	((rings == q)) || why+=" rings=$rings want $q;"
 	((pages == 1 << o)) || why+=" ring pages=$pages want $((1 << o));"
@@ -57,8 +59,17 @@ for cfg in "q1-o0-ind0-p0 1 0 0 0" "q2-o4-ind32-p1 2 4 32 1" "q4-o4-ind256-p1 4 
 	[[ $neg_i == "$ind" ]] || why+=" indirect limit=$neg_i want $ind;"
 	((ind == 0 && indirect == 0 || ind > 0 && indirect > 0)) || why+=" indirect requests=$indirect;"
 	((p == 0 && hits == 0 || p == 1 && hits > 0)) || why+=" pgrant_hits=$hits;"
+	if [[ $more == *budget* ]]; then
+		ev=$(dbg_sum xvdc pgrant_evictions)
+		peak=$(dbg_info xvdc persistent_grants)
+		((peak <= 64 && ev > 0)) || why+=" budget 64: persistent_grants=$peak evictions=$ev;"
+		sleep 6
+		idle=$(dbg_info xvdc persistent_grants)
+		((idle == 0)) || why+=" $idle persistent grants left after 6 s idle (limit 2 s);"
+		why_ok=" budget 64 held ($peak mapped, $ev evictions), idle purge to $idle;"
+	fi
 	if [[ -z $why ]]; then
-		rig_result "$T/$name" PASS "rings=$rings pages=$pages persistent=$neg_p indirect<=$neg_i: verify clean, $indirect indirect reqs, $hits pgrant hits, 128k randread $(grep -o 'IOPS=[^,]*' <<<"$out2" | head -1)"
+		rig_result "$T/$name" PASS "rings=$rings pages=$pages persistent=$neg_p indirect<=$neg_i: verify clean, $indirect indirect reqs, $hits pgrant hits, 128k randread $(grep -o 'IOPS=[^,]*' <<<"$out2" | head -1);$why_ok"
 	else
 		echo "$out" | tail -n 15
 		rig_result "$T/$name" FAIL "$why"
