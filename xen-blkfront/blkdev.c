@@ -61,20 +61,10 @@ static enum blk_eh_timer_return xbf_mq_timeout(struct request *rq)
 	return xbf_timeout_rq(info, rq) ? BLK_EH_DONE : BLK_EH_RESET_TIMER;
 }
 
-static int xbf_mq_init_request(struct blk_mq_tag_set *set, struct request *rq,
-			       unsigned int hctx_idx, unsigned int numa_node)
-{
-	struct xbf_pdu *pdu = blk_mq_rq_to_pdu(rq);
-
-	INIT_LIST_HEAD(&pdu->node);
-	return 0;
-}
-
 static const struct blk_mq_ops xbf_mq_ops = {
 	.queue_rq	= xbf_mq_queue_rq,
 	.complete	= xbf_mq_complete,
 	.timeout	= xbf_mq_timeout,
-	.init_request	= xbf_mq_init_request,
 };
 
 static void xbf_limits(struct xbf_info *info, struct xbf_limits *l)

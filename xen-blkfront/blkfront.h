@@ -207,7 +207,6 @@ struct xbf_ring {
  * @backend_indirect: backend's feature-max-indirect-segments (0 = none).
  * @backend_mq: backend's multi-queue-max-queues (0 = absent).
  * @backend_ring_order: backend's max-ring-page-order.
- * @backend_has_order: the backend wrote max-ring-page-order.
  * @persistent: both sides use persistent grants.
  * @bounce: untrusted backend, bounce all data through private pages.
  * @flush_op: BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_WRITE_BARRIER or 0.
@@ -222,7 +221,6 @@ struct xbf_features {
 	unsigned int backend_indirect;
 	unsigned int backend_mq;
 	unsigned int backend_ring_order;
-	bool backend_has_order;
 	bool persistent;
 	bool bounce;
 	u8 flush_op;

@@ -86,7 +86,7 @@ struct xbf_gnt *xbf_gnt_get(struct xbf_ring *ring, bool pooled)
 		return NULL;
 	if (gnt)
 		return gnt;
-	gnt = kzalloc(sizeof(*gnt), GFP_NOIO);
+	gnt = xbf_zalloc_obj(gnt, GFP_NOIO);
 	if (!gnt)
 		goto unreserve;
 	gnt->page = alloc_page(GFP_NOIO | __GFP_ZERO);
@@ -124,7 +124,7 @@ struct xbf_gnt *xbf_gnt_borrow(struct xbf_ring *ring, struct page *page,
 
 	if (!xbf_gnt_reserve(ring, false, &gnt))
 		return NULL;
-	gnt = kzalloc(sizeof(*gnt), GFP_NOIO);
+	gnt = xbf_zalloc_obj(gnt, GFP_NOIO);
 	if (!gnt)
 		goto unreserve;
 	ref = xbf_grant(ring, page, readonly);

@@ -154,6 +154,31 @@ xbf_compat_alloc_disk(struct blk_mq_tag_set *set, const struct xbf_limits *l,
 }
 #endif /* HAVE_BLK_MQ_ALLOC_DISK_LIM */
 
+/*
+ * TRACE_EVENT __assign_str() lost its source argument in Linux 6.10; our
+ * events copy their "disk" argument into their "disk" string field.
+ */
+#ifdef HAVE_ASSIGN_STR_1ARG
+#define xbf_assign_disk()	__assign_str(disk)
+#else
+#define xbf_assign_disk()	__assign_str(disk, disk)
+#endif
+
+/* Typed zeroing allocation (kzalloc_obj() where the kernel has it). */
+#ifdef HAVE_KZALLOC_OBJ
+#define xbf_zalloc_obj(p, gfp)		kzalloc_obj(*(p), gfp)
+#else
+#define xbf_zalloc_obj(p, gfp)		kzalloc(sizeof(*(p)), gfp)
+#endif
+
+/* Fail new I/O at once (the disk is going away); del_gendisk() does too. */
+static inline void xbf_compat_mark_dead(struct gendisk *gd)
+{
+#ifdef HAVE_BLK_MARK_DISK_DEAD
+	blk_mark_disk_dead(gd);
+#endif
+}
+
 /**
  * xbf_compat_freeze - freeze a queue (waits for in-flight requests)
  * @q: the queue

@@ -66,7 +66,7 @@ static void xbf_ring_teardown(struct xbf_ring *ring)
 		unbind_from_irqhandler(ring->irq, ring);
 	ring->irq = -1;
 	spin_lock_irqsave(&ring->lock, flags);
-	if (ring->shadow)
+	if (ring->shadow && ring->sent_ops)
 		xbf_ring_fail_all(ring, NULL);
 	xbf_pool_trim(ring, 0);
 	spin_unlock_irqrestore(&ring->lock, flags);
@@ -144,7 +144,7 @@ void xbf_rings_free(struct xbf_info *info)
 int xbf_ring_write_keys(struct xbf_ring *ring, struct xenbus_transaction xbt,
 			const char *dir)
 {
-	char key[16];
+	char key[24];
 	unsigned int i;
 	int err;
 

@@ -10,6 +10,7 @@
 #define XBF_TRACE_H
 
 #include <linux/tracepoint.h>
+#include "kcompat.h"
 
 TRACE_EVENT(xbf_submit,
 	TP_PROTO(const char *disk, unsigned int ring, unsigned int id, u8 op,
@@ -25,7 +26,7 @@ TRACE_EVENT(xbf_submit,
 		__field(unsigned int, nr_segs)
 	),
 	TP_fast_assign(
-		__assign_str(disk, disk);
+		xbf_assign_disk();
 		__entry->ring = ring;
 		__entry->id = id;
 		__entry->op = op;
@@ -49,7 +50,7 @@ TRACE_EVENT(xbf_complete,
 		__field(s16, status)
 	),
 	TP_fast_assign(
-		__assign_str(disk, disk);
+		xbf_assign_disk();
 		__entry->ring = ring;
 		__entry->id = id;
 		__entry->op = op;

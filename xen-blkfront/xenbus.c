@@ -85,7 +85,7 @@ static int xbf_probe(struct xenbus_device *dev,
 		xenbus_dev_fatal(dev, err, "unsupported virtual-device %#x", vdev);
 		return err;
 	}
-	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	info = xbf_zalloc_obj(info, GFP_KERNEL);
 	if (!info)
 		return -ENOMEM;
 	info->xbdev = dev;
@@ -132,7 +132,10 @@ static int xbf_write_keys(struct xbf_info *info, struct xenbus_transaction xbt)
 	const char *node = info->xbdev->nodename;
 	int err;
 
-	if (info->feat.backend_has_order) {
+	/* Order 0 is the default; with the key present some backends look
+	 * for ring-ref0 instead of ring-ref.
+	 */
+	if (info->feat.ring_order) {
 		err = xenbus_printf(xbt, node, XENBLK_KEY_RING_ORDER, "%u",
 				    info->feat.ring_order);
 		if (err)
@@ -190,8 +193,6 @@ int xbf_talk_to_backend(struct xbf_info *info)
 			xenbus_read_unsigned(info->xbdev->nodename,
 					     XENBLK_KEY_TRUSTED, 1);
 	info->feat.backend_mq = xenbus_read_unsigned(be, XENBLK_KEY_MAX_QUEUES, 0);
-	info->feat.backend_has_order = xenbus_exists(XBT_NIL, be,
-						     XENBLK_KEY_MAX_RING_ORDER);
 	info->feat.backend_ring_order =
 		xenbus_read_unsigned(be, XENBLK_KEY_MAX_RING_ORDER, 0);
 	if (info->gd)	/* reconnect: never more rings than hardware queues */
@@ -397,9 +398,12 @@ static void xbf_closing(struct xbf_info *info)
 	mutex_unlock(&info->mutex);
 
 	cancel_delayed_work_sync(&info->watchdog);
-	if (info->gd)
+	if (info->gd) {
 		dev_info(&dev->dev, "%s: backend closing, removing the disk\n",
 			 xbf_name(info));
+		/* New I/O fails now; what is on the rings still completes. */
+		xbf_compat_mark_dead(info->gd);
+	}
 	xbf_debugfs_remove(info);
 	xbf_blkdev_destroy(info);	/* waits for in-flight I/O */
 

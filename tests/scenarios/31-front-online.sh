@@ -80,6 +80,7 @@ bg_fio det --filename=/dev/xvdb --rw=randread --bs=4k --iodepth=16 --ioengine=li
 wait_io xvdb 20 || fail detach "no I/O on xvdb"
 rig_detach $D xvdb || fail detach "xl block-detach failed during I/O"
 v=$(wait_fio det 300) || fail detach "fio did not end after the detach"
+conlog | grep -a "^XBF-DMESG det" | sed 's/^/RIG-LOG /'
 out=$(rig_domu_run $D 'ls /sys/block | grep -c xvdb; dmesg | grep -ciE "oops|bug:|call trace"; echo alive' 60)
 if [[ $v != *"rc=0 "* && $(echo $out) == "0 0 alive" ]]; then
 	rig_result $T/detach-under-io PASS "fio ended with errors ($v), xvdb gone, guest healthy"

@@ -25,7 +25,7 @@ one() {
 	fi
 	got=$(rig_domu_run $D "cd $SYS && cat nr_rings ring_page_order max_indirect_segments persistent_grants bounce" | tr '\n' /)
 	keys="num-queues=$(rig_fe_key $D xvdc multi-queue-num-queues) order=$(rig_fe_key $D xvdc ring-page-order)"
-	keys="$keys ring-ref=$(rig_fe_key $D xvdc ring-ref) q0/ring-ref0=$(rig_fe_key $D xvdc queue-0/ring-ref0)"
+	keys="$keys ring-ref=$(rig_fe_key $D xvdc ring-ref) ring-ref0=$(rig_fe_key $D xvdc ring-ref0) q0/ring-ref=$(rig_fe_key $D xvdc queue-0/ring-ref) q0/ring-ref0=$(rig_fe_key $D xvdc queue-0/ring-ref0)"
 	keys="$keys persistent=$(rig_fe_key $D xvdc feature-persistent)"
 	out=$(rig_fio $D m$name --filename=/dev/xvdc --rw=randrw --bsrange=512-1M --size=16M --iodepth=8 \
 		--ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 --verify_fatal=1)
