@@ -210,10 +210,10 @@ def machine_info(args):
     m["accel"] = "unknown"
     if args.runlog and os.path.exists(args.runlog):
         txt = open(args.runlog, errors="replace").read()
-        mm = re.search(r"under QEMU \((\w+), -cpu (\S+), (\d+) MiB", txt)
+        mm = re.search(r"under QEMU \((\w+), ([^)]*)\)", txt)
         if mm:
             m["accel"] = mm.group(1).upper()
-            m["qemu"] = f"-cpu {mm.group(2)}, {mm.group(3)} MiB"
+            m["qemu"] = mm.group(2)
     return m
 
 
@@ -269,6 +269,7 @@ def report(args):
     mods = os.path.join(os.path.dirname(args.raw), "bench-modules.txt")
     if os.path.exists(mods):
         P("| our modules | " + "; ".join(ln.strip() for ln in open(mods) if ln.strip()) + " |")
+    P(f"| Xen machine | {info.get('host_cpu', '?')} (what Xen sees inside QEMU) |")
     P(f"| dom0 | {info.get('dom0_vcpus', '?')} vCPUs, {int(num(info, 'dom0_mem_kib')) // 1024} MiB |")
     P(f"| domU (A/B, ablations) | {info.get('vcpus', '?')} vCPUs, 512 MiB; scaling guests 1 vCPU, {info.get('smem', '?')} MiB |")
     P(f"| fio | {info.get('fio', '?')}: `{info.get('fio_common', '')}` |")
