@@ -32,6 +32,11 @@ rig_result() {
 	echo "RIG-TEST: $name $verdict ${*:-no reason given}"
 }
 
+# rig_expect_kernel_trouble "why": this scenario provokes oopses/WARNs on
+# purpose (e.g. hostile input against an in-tree driver); the runner then
+# prints them without adding a <scenario>/kernel-log FAIL
+rig_expect_kernel_trouble() { echo "${*:-no reason given}" >/run/rig/expect-kernel-trouble; }
+
 # rig_dmesg0 [lines]: tail of dom0's kernel log, prefixed
 rig_dmesg0() { dmesg | tail -n "${1:-60}" | sed 's/^/RIG-DMESG dom0: /'; }
 
@@ -113,7 +118,7 @@ name = "$name"
 type = "pv"
 kernel = "/boot/vmlinux"
 ramdisk = "/boot/domU.cpio"
-extra = "console=hvc0 rdinit=/init loglevel=${RIG_DOMU_LOGLEVEL:-4} ${RIG_DOMU_EXTRA:-}"
+extra = "console=hvc0 rdinit=/init loglevel=${RIG_DOMU_LOGLEVEL:-5} ${RIG_DOMU_EXTRA:-}"
 memory = $mem
 vcpus = $vcpus
 on_poweroff = "destroy"
