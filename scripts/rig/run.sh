@@ -26,7 +26,7 @@ while (($#)); do
 	--no-prep) PREP=0; shift ;;
 	--make) MAKE_MODS=1; shift ;;
 	--shell) export RIG_SHELL=1; shift ;;
-	-h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 done
