@@ -576,7 +576,28 @@ def make_plots(out, ab, devs, wls, abl, scale_rows):
             if r["cfg"] not in cfgs:
                 cfgs.append(r["cfg"])
         awls = [w for w in WL_DESC if any(r["wl"] == w for r in abl)]
-        fig, axes = plt.subplots(1, len(awls), figsize=(4.2 * len(awls), 3.6), squeeze=False)
+        # row 1: the timing of each workload; row 2: the per-request counters
+        # that carry over to hardware
+        costs = [(w, k, lab) for w in awls for k, lab in
+                 (("notif_per_req", "notifications/request"), ("gmaps_per_req", "grant maps/request"),
+                  ("req_per_mib", "requests/MiB")) if not (k == "req_per_mib" and w.endswith("4k"))]
+        ncol = max(len(awls), len(costs))
+        fig, axes = plt.subplots(2, ncol, figsize=(3.4 * ncol, 7.0), squeeze=False)
+        for j, (w, k, lab) in enumerate(costs):
+            ax = axes[1][j]
+            vals = []
+            for c in cfgs:
+                st = stats([r.get(k) for r in sel(abl, cfg=c, wl=w)])
+                vals.append(st[0] if st else 0)
+            bars = ax.bar(cfgs, vals, color="#9467bd")
+            ax.bar_label(bars, labels=[fmt(v, 2) for v in vals], fontsize=7, padding=2)
+            ax.set_title(f"{w}: {lab} (lower is better)", fontsize=9)
+            ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+            ax.grid(axis="y", alpha=0.3)
+        for j in range(len(costs), ncol):
+            axes[1][j].axis("off")
+        for j in range(len(awls), ncol):
+            axes[0][j].axis("off")
         for i, w in enumerate(awls):
             ax = axes[0][i]
             key, label, hib = primary(w)
