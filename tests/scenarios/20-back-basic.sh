@@ -88,6 +88,22 @@ ind=$(dbg_sum xvdc indirect)
 	rig_result $T/statistics PASS "xvdc rd_req $r0->$r1 wr_req $w0->$w1 rd_sect=$(st xvdc rd_sect) wr_sect=$(st xvdc wr_sect) indirect=$ind pgrant_hits=$(dbg_sum xvdc pgrant_hits) misses=$(dbg_sum xvdc pgrant_misses) $(grep -E '^(persistent_grants|pgtree_contended):' "$DBG/vbd-$(rig_domid $D)-$(rig_devid xvdc)/info" | tr '\n' ' ')" ||
 	rig_result $T/statistics FAIL "rd_req $r0->$r1 wr_req $w0->$w1"
 
+# --- tracepoints at request start and completion --------------------------------
+TR=/sys/kernel/tracing
+mountpoint -q $TR || mount -t tracefs none $TR 2>/dev/null
+if [[ -d $TR/events/xen_blkback ]]; then
+	echo >$TR/trace
+	echo 1 >$TR/events/xen_blkback/enable
+	rig_domu_run $D "dd if=/dev/xvdc of=/dev/null bs=64k count=16 iflag=direct" >/dev/null
+	echo 0 >$TR/events/xen_blkback/enable
+	ns=$(grep -c 'xbb_req_start:' $TR/trace) nd=$(grep -c 'xbb_req_done:' $TR/trace)
+	((ns > 0 && nd > 0)) &&
+		rig_result $T/trace PASS "$ns xbb_req_start, $nd xbb_req_done; e.g. $(grep -m1 'xbb_req_done:' $TR/trace | sed 's/.*xbb_req_done: //')" ||
+		rig_result $T/trace FAIL "start=$ns done=$nd"
+else
+	rig_result $T/trace FAIL "no events/xen_blkback in tracefs"
+fi
+
 # --- flush: fsync on the block device sends FLUSH_DISKCACHE ------------------
 f0=$(st xvdc f_req)
 out=$(vfio xvdc fs --rw=write --bs=4k --size=1M --fsync=4) || echo "$out" | tail -n 10
