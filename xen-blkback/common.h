@@ -38,7 +38,7 @@
 #include <xen/xen.h>
 #include <xen/xenbus.h>
 #include <xen/grant_table.h>
-#include <xen/interface/io/blkif.h>
+#include <xenblk/blkif_guard.h>
 #include <xenblk/blkif_proto.h>
 
 #include "xenblk_compat.h"
