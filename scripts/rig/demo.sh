@@ -46,7 +46,7 @@ tr -d '\r' <"$RIG_LOG" | awk '
 		printf "%-36s %s\n", "domU queue xvdc", g("xvdc.domU.queue")
 		print ""
 		printf "%-30s IOPS %s, BW %s (fio rc %s)\n", "xvdb 4k randread QD32", g("randread.iops"), g("randread.bw"), g("randread.rc")
-		printf "%-30s BW %s, verify errors %s (fio rc %s)\n", "xvdc 1M seq write+crc32c", g("seqwrite.bw"), g("seqwrite.verify-errors"), g("seqwrite.rc")
+		printf "%-30s BW %s over %s, verify errors %s (fio rc %s)\n", "xvdc 1M seq write+crc32c", g("seqwrite.bw"), g("seqwrite.size"), g("seqwrite.verify-errors"), g("seqwrite.rc")
 		print ""
 		for (i = 1; i <= nt; i++) print "  " t[i]
 		print "(TCG-emulated numbers: they show the path works, not driver speed)"
