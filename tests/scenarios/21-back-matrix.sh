@@ -1,12 +1,12 @@
 #!/bin/bash
-# Our xen-blkback under different negotiations (frontend: RIG_FRONT, or
-# XBB_FRONT): rings 1/2/4, ring order 0/4, indirect off/32/256, persistent
+# Our xen-blkback under different negotiations (frontend: Linux's in-tree
+# xen-blkfront as the reference peer): rings 1/2/4, ring order 0/4, indirect off/32/256, persistent
 # grants on/off. For each: what was negotiated (xenstore + our debugfs), a
 # crc32c-verified random write, and the feature actually used (indirect
 # requests, persistent-grant hits).
 . "${RIG_LIB:-/rig/dom0-lib.sh}"
 T=back-matrix
-FRONT=${XBB_FRONT:-$RIG_FRONT}
+FRONT=${XBB_FRONT:-intree}
 D=bm
 DBG=/sys/kernel/debug/xen-blkback
 fail() { rig_result "$T/$1" FAIL "$2"; rig_domu_stop $D >/dev/null 2>&1; exit 0; }
