@@ -281,7 +281,7 @@ def report(args):
     P(f"| measurements | {len(recs)} BENCH lines, {len(errs)} errors, {info.get('secs', '?')} s in dom0 |")
     logs = args.log.split()
     if len(logs) > 1:
-        P(f"| merged boots | {len(logs)} serial logs: {', '.join(os.path.basename(x) for x in logs)} "
+        P(f"| merged boots | {len(logs)} serial logs: {', '.join('/'.join(x.split('/')[-2:]) for x in logs)} "
           "(the settings rows show the last boot's) |")
     P("")
     P("Workloads: " + "; ".join(f"`{w}` {WL_DESC[w]}" for w in WL_DESC) + ". "
