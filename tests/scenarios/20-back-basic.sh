@@ -2,7 +2,7 @@
 # Our xen-blkback serving a frontend (RIG_FRONT: the in-tree or our
 # xen-blkfront): fio crc32c verify from 512 B to 4 MiB and random sizes,
 # flush (fsync), discard (loop on tmpfs), a read-only VBD, cumulative
-# statistics, a frontend reload (reconnect), rmmod refused while VBDs are
+# statistics, a frontend restart (reconnect), rmmod refused while VBDs are
 # bound, and after xl destroy: no VBD, no mapped grant, rmmod works.
 . "${RIG_LIB:-/rig/dom0-lib.sh}"
 T=${XBB_T:-back-basic}
@@ -144,13 +144,16 @@ rcs=$(grep -o 'rc=[0-9]*' <<<"$out" | tr '\n' ' ')
 	rig_result $T/readonly PASS "info=$info, guest write refused, wr_req=0 rd_req=$(st xvde rd_req)" ||
 	rig_result $T/readonly FAIL "info=$info wr_req=$(st xvde wr_req) out: $(tr '\n' ' ' <<<"$out")"
 
-# --- frontend reload: the backend goes back to InitWait and reconnects --------
+# --- frontend restart: unbind + bind the frontend device in the guest; the ----
+# backend sees Closed, then Initialising, offers again and reconnects
 s0=$(st xvdc wr_req)
-rig_load_front $D "$FRONT" && rig_wait_state $D xvdc back 4 60 && rig_wait_disk $D xvdc &&
+fdev=vbd-$(rig_devid xvdc)
+rig_domu_run $D "d=\$(readlink -f /sys/bus/xen/devices/$fdev/driver); echo $fdev > \$d/unbind; sleep 2; echo $fdev > \$d/bind" 120
+rig_wait_state $D xvdc back 4 60 && rig_wait_disk $D xvdc &&
 	out=$(vfio xvdc again --rw=write --bs=64k --size=4M --verify=crc32c --do_verify=1 --verify_fatal=1) &&
 	(($(st xvdc wr_req) > s0)) &&
-	rig_result $T/reconnect PASS "frontend reloaded, reconnected, verify clean, wr_req $s0->$(st xvdc wr_req) (cumulative)" ||
-	{ echo "$out" | tail -n 10; rig_result $T/reconnect FAIL "after frontend reload"; }
+	rig_result $T/reconnect PASS "frontend unbound and rebound, reconnected, verify clean, wr_req $s0->$(st xvdc wr_req) (cumulative)" ||
+	{ echo "$out" | tail -n 10; rig_result $T/reconnect FAIL "after frontend unbind/bind (backend state $(rig_be_key $D xvdc state))"; }
 
 # --- module rules and teardown --------------------------------------------------
 if rmmod xen_blkback 2>/dev/null; then
