@@ -66,7 +66,7 @@ for cfg in "q1-o0-ind0-p0 1 0 0 0" "q2-o4-ind32-p1 2 4 32 1" "q4-o0-ind256-p1 4 
 	[[ $neg_i == "$ind" ]] || why+=" indirect limit=$neg_i want $ind;"
 	((ind == 0 && indirect == 0 || ind > 0 && indirect > 0)) || why+=" indirect requests=$indirect;"
 	((p == 0 && hits == 0 || p == 1 && hits > 0)) || why+=" pgrant_hits=$hits;"
-	if [[ $more == *budget* ]]; then
+	if [[ $more == *max_persistent_grants* ]]; then
 		ev=$(dbg_sum xvdc pgrant_evictions)
 		peak=$(dbg_info xvdc persistent_grants)
 		((peak <= 64 && ev > 0)) || why+=" budget 64: persistent_grants=$peak evictions=$ev;"
