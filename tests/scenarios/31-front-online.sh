@@ -52,7 +52,7 @@ SEGS=/sys/block/xvdc/device/max_indirect_segments
 # 1. max_indirect_segments 256 -> 32 during a verified sequential write
 w0=$(bestat xvdc wr_req) ws0=$(bestat xvdc wr_sect)
 bg_fio ind --filename=/dev/xvdc --rw=write --bs=1M --size=16M --iodepth=4 --ioengine=libaio \
-	--direct=1 --verify=crc32c --do_verify=1 --verify_fatal=1 --rate=128k
+	--direct=1 --verify=crc32c --do_verify=1 --verify_fatal=1 --thinktime=4s
 wait_io xvdc 6 || fail indirect "no I/O reached the backend"
 w1=$(bestat xvdc wr_req) ws1=$(bestat xvdc wr_sect) r1=$(bestat xvdc rd_req) rs1=$(bestat xvdc rd_sect)
 rig_log "indirect: writing 32 to max_indirect_segments after $((w1 - w0)) writes"
@@ -90,8 +90,8 @@ fi
 
 # 3. xl save + xl restore during a verified randrw (the agent does not
 #    survive the restore, so the verdict comes from the console log)
-bg_fio sr --filename=/dev/xvdc --rw=randrw --bs=64k --size=24M --iodepth=8 --ioengine=libaio \
-	--direct=1 --verify=crc32c --do_verify=1 --verify_fatal=1 --rate=512k
+bg_fio sr --filename=/dev/xvdc --rw=randrw --bs=64k --size=4M --iodepth=8 --ioengine=libaio \
+	--direct=1 --verify=crc32c --do_verify=1 --verify_fatal=1 --thinktime=1s
 wait_io xvdc 20 || fail save "no I/O on xvdc"
 xl save $D /run/rig/$D.save >/run/rig/$D.save.log 2>&1 || { cat /run/rig/$D.save.log; fail save "xl save failed"; }
 rig_log "saved; restoring"
