@@ -194,6 +194,10 @@ section_rig() {
 		return
 	fi
 	list=${RIG_SCENARIOS:-$(cd "$ROOT/tests/scenarios" && ls -1 ./*.sh | sed 's|^\./||; s|\.sh$||' | LC_ALL=C sort)}
+	if [[ -z ${RIG_SCENARIOS:-} && -z ${XENBLK_FULL:-} ]]; then
+		list=$(grep -vxF -f <(grep -v '^#' "$ROOT/tests/scenarios/FULL_ONLY") <<<"$list")
+		say "check-full only (not run now): $(grep -v '^#' "$ROOT/tests/scenarios/FULL_ONLY" | tr '\n' ' ')"
+	fi
 	jobs=${XENBLK_RIG_JOBS:-$(($(nproc) >= 2 ? 2 : 1))}
 	say "phase: rig prep (Debian packages, debootstrap; cached after the first run)"
 	if ! "$ROOT/scripts/rig/prep.sh" > "$OUT/rig-prep.log" 2>&1; then
