@@ -25,6 +25,8 @@ cat "$@" | tr -d '\r' | awk -v whatf="$tmp.what" '
 	}
 	function add(name, who, v, reason) {
 		if (name !~ /^hostile-(front|back)\//) return
+		# a case that could not start because an earlier one killed the victim
+		if (reason ~ /is not answering \(earlier case/) v = "n/a"
 		if (!(name in seen)) { order[++n] = name; seen[name] = 1 }
 		res[name, who] = v; why[name, who] = reason
 	}
