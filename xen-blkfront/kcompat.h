@@ -171,14 +171,6 @@ xbf_compat_alloc_disk(struct blk_mq_tag_set *set, const struct xbf_limits *l,
 #define xbf_zalloc_obj(p, gfp)		kzalloc(sizeof(*(p)), gfp)
 #endif
 
-/* Fail new I/O at once (the disk is going away); del_gendisk() does too. */
-static inline void xbf_compat_mark_dead(struct gendisk *gd)
-{
-#ifdef HAVE_BLK_MARK_DISK_DEAD
-	blk_mark_disk_dead(gd);
-#endif
-}
-
 /**
  * xbf_compat_freeze - freeze a queue (waits for in-flight requests)
  * @q: the queue

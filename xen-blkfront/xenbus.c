@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <xen/xen.h>
 #include <xen/platform_pci.h>
 #include <xen/interface/io/protocols.h>
@@ -378,6 +379,30 @@ static void xbf_fail_parked(struct xbf_info *info)
 	}
 }
 
+/*
+ * The backend still answers what is on the rings: let that finish while
+ * new I/O already fails with EIO (state CLOSING), so that users see an
+ * error rather than the end of a disk that del_gendisk() shrinks to 0.
+ */
+static void xbf_wait_idle(struct xbf_info *info)
+{
+	unsigned long flags, end = jiffies + 30 * HZ;
+	unsigned int i, busy;
+
+	do {
+		busy = 0;
+		for (i = 0; info->rings && i < info->feat.nr_rings; i++) {
+			spin_lock_irqsave(&info->rings[i].lock, flags);
+			busy += info->rings[i].inflight;
+			spin_unlock_irqrestore(&info->rings[i].lock, flags);
+		}
+		if (!busy)
+			break;
+		msleep(20);
+	} while (time_before(jiffies, end));
+	msleep(100);	/* let submitters meet the EIO before the disk goes */
+}
+
 /* Backend is going away: fail what cannot finish, remove the disk. */
 static void xbf_closing(struct xbf_info *info)
 {
@@ -401,8 +426,7 @@ static void xbf_closing(struct xbf_info *info)
 	if (info->gd) {
 		dev_info(&dev->dev, "%s: backend closing, removing the disk\n",
 			 xbf_name(info));
-		/* New I/O fails now; what is on the rings still completes. */
-		xbf_compat_mark_dead(info->gd);
+		xbf_wait_idle(info);
 	}
 	xbf_debugfs_remove(info);
 	xbf_blkdev_destroy(info);	/* waits for in-flight I/O */
