@@ -144,16 +144,16 @@ rcs=$(grep -o 'rc=[0-9]*' <<<"$out" | tr '\n' ' ')
 	rig_result $T/readonly PASS "info=$info, guest write refused, wr_req=0 rd_req=$(st xvde rd_req)" ||
 	rig_result $T/readonly FAIL "info=$info wr_req=$(st xvde wr_req) out: $(tr '\n' ' ' <<<"$out")"
 
-# --- frontend restart: unbind + bind the frontend device in the guest; the ----
-# backend sees Closed, then Initialising, offers again and reconnects
+# --- frontend restart: unbind the guest's VBDs and reload the frontend module;
+# the backend sees Closed, then Initialising, offers again and reconnects.
+# (A plain unbind+bind leaves the frontend in Closed, waiting for InitWait.)
 s0=$(st xvdc wr_req)
-fdev=vbd-$(rig_devid xvdc)
-rig_domu_run $D "d=\$(readlink -f /sys/bus/xen/devices/$fdev/driver); echo $fdev > \$d/unbind; sleep 2; echo $fdev > \$d/bind" 120
-rig_wait_state $D xvdc back 4 60 && rig_wait_disk $D xvdc &&
+rig_domu_run $D 'for d in /sys/bus/xen/devices/vbd-*; do [ -e $d/driver ] && echo ${d##*/} > $d/driver/unbind; done' 120
+rig_load_front $D "$FRONT" && rig_wait_state $D xvdc back 4 60 && rig_wait_disk $D xvdc &&
 	out=$(vfio xvdc again --rw=write --bs=64k --size=4M --verify=crc32c --do_verify=1 --verify_fatal=1) &&
 	(($(st xvdc wr_req) > s0)) &&
-	rig_result $T/reconnect PASS "frontend unbound and rebound, reconnected, verify clean, wr_req $s0->$(st xvdc wr_req) (cumulative)" ||
-	{ echo "$out" | tail -n 10; rig_result $T/reconnect FAIL "after frontend unbind/bind (backend state $(rig_be_key $D xvdc state))"; }
+	rig_result $T/reconnect PASS "frontend unbound and reloaded, reconnected, verify clean, wr_req $s0->$(st xvdc wr_req) (cumulative)" ||
+	{ echo "$out" | tail -n 10; rig_result $T/reconnect FAIL "after frontend reload (backend state $(rig_be_key $D xvdc state))"; }
 
 # --- module rules and teardown --------------------------------------------------
 if rmmod xen_blkback 2>/dev/null; then
