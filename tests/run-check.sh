@@ -211,7 +211,10 @@ section_rig() {
 	for g in "${groups[@]}"; do
 		i=$((i + 1))
 		say "  boot $i: $g"
-		"$ROOT/scripts/rig/run.sh" --no-prep --scenarios "$g" > "$OUT/rig-$i.log" 2>&1 &
+		# each boot its own serial log (the default name has one-second
+		# resolution, and two boots started together would share it)
+		RIG_LOG=$ROOT/build/rig/logs/serial-check-$i-$(date +%Y%m%d-%H%M%S).log \
+			"$ROOT/scripts/rig/run.sh" --no-prep --scenarios "$g" > "$OUT/rig-$i.log" 2>&1 &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
