@@ -85,20 +85,30 @@ resolve_versions() {
 }
 
 dom0_packages() {
-	[[ -f $TREE/.rig-pkgs ]] && return 0
+	# nbd-server/nbd-client/dmsetup: the lifecycle suite's network and
+	# failing backing devices (tests/scenarios/6x-life-*)
 	local pkgs="xen-utils-$XENVER xen-utils-common xenstore-utils fio busybox-static kmod
-		e2fsprogs util-linux procps"
+		e2fsprogs util-linux procps nbd-server nbd-client dmsetup"
+	# the stamp holds the list it was made for: a longer list installs the
+	# new packages into the cached tree (and the newer stamp rebuilds the bases)
+	local want
+	want=$(tr -s ' \t\n' '   ' <<<"$pkgs")
+	[[ -f $TREE/.rig-pkgs && $(<"$TREE/.rig-pkgs") == "$want" ]] && return 0
 	phase "installing dom0 packages into the $SUITE tree"
 	# no daemon may start inside the chroot
 	printf '#!/bin/sh\nexit 101\n' >"$TREE/usr/sbin/policy-rc.d"
 	chmod +x "$TREE/usr/sbin/policy-rc.d"
 	cp /etc/resolv.conf "$TREE/etc/resolv.conf" 2>/dev/null || true
-	in_tree apt-get -y dist-upgrade >>"$LOGS/apt-tree-$FLAVOUR.log" 2>&1 || die "dist-upgrade in the tree"
+	# only on a new tree: an upgrade of a cached one could move the tools
+	# away from the cached hypervisor and kernel
+	if [[ ! -f $TREE/.rig-pkgs ]]; then
+		in_tree apt-get -y dist-upgrade >>"$LOGS/apt-tree-$FLAVOUR.log" 2>&1 || die "dist-upgrade in the tree"
+	fi
 	# shellcheck disable=SC2086
 	in_tree apt-get install -y --no-install-recommends $pkgs >>"$LOGS/apt-tree-$FLAVOUR.log" 2>&1 ||
 		{ tail -30 "$LOGS/apt-tree-$FLAVOUR.log"; die "apt-get install in the $SUITE tree"; }
 	rm -f "$TREE/usr/sbin/policy-rc.d"
-	touch "$TREE/.rig-pkgs"
+	echo "$want" >"$TREE/.rig-pkgs"
 }
 
 fetch_debs() {
