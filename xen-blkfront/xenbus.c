@@ -103,6 +103,11 @@ static int xbf_probe(struct xenbus_device *dev,
 	INIT_DELAYED_WORK(&info->watchdog, xbf_watchdog_fn);
 	INIT_WORK(&info->update_work, xbf_update_work);
 	dev_set_drvdata(&dev->dev, info);
+	/* Bound again after an unbind or a module reload: the device still
+	 * says Closed; start the handshake over.
+	 */
+	if (dev->state != XenbusStateInitialising)
+		xenbus_switch_state(dev, XenbusStateInitialising);
 	return 0;
 }
 
@@ -262,17 +267,41 @@ void xbf_read_features(struct xbf_info *info)
 		f->fua = false;
 }
 
+/*
+ * A number key of the backend, read strictly: plain decimal, nothing
+ * after it.  sscanf() would read "12abc" as 12 and a disk of the wrong
+ * size is worse than no disk.
+ */
+static int xbf_read_number(const char *be, const char *key, u64 max, u64 *val)
+{
+	char *s;
+	int err;
+
+	s = xenbus_read(XBT_NIL, be, key, NULL);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	err = kstrtoull(s, 10, val);
+	if (!err && *val > max)
+		err = -ERANGE;
+	if (err)
+		pr_warn("xen-blkfront: %s/%s: '%.32s' is not a valid number\n",
+			be, key, s);
+	kfree(s);
+	return err;
+}
+
 static int xbf_read_geometry(struct xbf_info *info, struct xbf_geometry *g)
 {
 	const char *be = info->xbdev->otherend;
-	unsigned long long sectors;
-	unsigned int ss, vinfo;
+	u64 sectors, ss, vinfo;
 	char *mode;
 	int err;
 
-	err = xenbus_gather(XBT_NIL, be, XENBLK_KEY_SECTORS, "%llu", &sectors,
-			    XENBLK_KEY_INFO, "%u", &vinfo,
-			    XENBLK_KEY_SECTOR_SIZE, "%u", &ss, NULL);
+	err = xbf_read_number(be, XENBLK_KEY_SECTORS, U64_MAX, &sectors);
+	if (!err)
+		err = xbf_read_number(be, XENBLK_KEY_INFO, U32_MAX, &vinfo);
+	if (!err)
+		err = xbf_read_number(be, XENBLK_KEY_SECTOR_SIZE, U32_MAX, &ss);
 	if (err)
 		return err;
 	g->physical_sector_size = xenbus_read_unsigned(be,
@@ -458,7 +487,12 @@ static void xbf_backend_changed(struct xenbus_device *dev,
 		xbf_connect(info);
 		break;
 	case XenbusStateClosed:
-		if (dev->state == XenbusStateClosed)
+		/* Closed is also where a backend waits after our predecessor
+		 * (an unbound or unloaded driver) closed: it answers our
+		 * Initialising with InitWait.
+		 */
+		if (dev->state == XenbusStateClosed ||
+		    dev->state == XenbusStateInitialising)
 			break;
 		fallthrough;
 	case XenbusStateClosing:

@@ -148,17 +148,27 @@ rcs=$(grep -o 'rc=[0-9]*' <<<"$out" | tr '\n' ' ')
 # the backend sees Closed, then Initialising, offers again and reconnects.
 # (A plain unbind+bind leaves the frontend in Closed, waiting for InitWait.)
 s0=$(st xvdc wr_req)
-if [[ $FRONT == ours ]]; then
-	# Known gap (issue 4): our blkfront, bound again after an unbind, does
-	# not restart the handshake from the Closed its predecessor left.
-	rig_result $T/reconnect SKIP "frontend restart by unbind+reload not supported by our blkfront yet; reconnect after xl restore is covered by 31-front-online"
-else
 rig_domu_run $D 'for d in /sys/bus/xen/devices/vbd-*; do [ -e $d/driver ] && echo ${d##*/} > $d/driver/unbind; done' 120
 rig_load_front $D "$FRONT" && rig_wait_state $D xvdc back 4 60 && rig_wait_disk $D xvdc &&
 	out=$(vfio xvdc again --rw=write --bs=64k --size=4M --verify=crc32c --do_verify=1 --verify_fatal=1) &&
 	(($(st xvdc wr_req) > s0)) &&
 	rig_result $T/reconnect PASS "frontend unbound and reloaded, reconnected, verify clean, wr_req $s0->$(st xvdc wr_req) (cumulative)" ||
 	{ echo "$out" | tail -n 10; rig_result $T/reconnect FAIL "after frontend reload (backend state $(rig_be_key $D xvdc state))"; }
+
+# --- xentop: libxenstat reads the statistics directory of every VBD of the
+# domain; its per-domain sums must equal ours (no I/O runs now).
+sum_st() { cat /sys/bus/xen-backend/devices/vbd-"$(rig_domid $D)"-*/statistics/"$1" | awk '{ s += $1 } END { print s + 0 }'; }
+want="$(sum_st rd_req) $(sum_st wr_req) $(sum_st rd_sect) $(sum_st wr_sect)"
+# columns: NAME STATE CPU(sec) CPU(%) MEM(k) MEM(%) MAXMEM(k) MAXMEM(%) VCPUS
+# NETS NETTX(k) NETRX(k) VBDS VBD_OO VBD_RD VBD_WR VBD_RSECT VBD_WSECT SSID
+row=$(xentop -b -i 1 2>&1 | awk -v n=$D '$1 == n')
+got=$(awk '{ print $15, $16, $17, $18 }' <<<"$row")
+if ! command -v xentop >/dev/null; then
+	rig_result $T/xentop SKIP "xentop is not installed in dom0"
+elif [[ -n $row && $got == "$want" && ${want%% *} -gt 0 ]]; then
+	rig_result $T/xentop PASS "xentop VBDS=$(awk '{ print $13 }' <<<"$row") VBD_RD/WR/RSECT/WSECT=$got = sum of our statistics"
+else
+	rig_result $T/xentop FAIL "xentop row '$row': RD/WR/RSECT/WSECT '$got', ours '$want'"
 fi
 
 # --- module rules and teardown --------------------------------------------------
