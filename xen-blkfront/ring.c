@@ -310,6 +310,15 @@ static bool xbf_handle_rsp(struct xbf_ring *ring, RING_IDX cons)
 	RING_COPY_RESPONSE(&ring->front, cons, &copy);
 	xenblk_decode_response(&copy, &rsp);
 	err = xenblk_check_response(&rsp, ring->size, ring->sent_ops);
+	if (err == -XENBLK_R_BAD_STATUS) {
+		/* id and operation are right: only this request fails. */
+		pr_err_ratelimited("%s: ring %u: backend status %d is not in the protocol: request %llu fails\n",
+				   xbf_name(ring->info), ring->index,
+				   rsp.status, (unsigned long long)rsp.id);
+		ring->stats.errors++;
+		xbf_end_slot(ring, rsp.id, BLK_STS_IOERR);
+		return true;
+	}
 	if (err) {
 		xbf_set_broken(ring->info, ring, xenblk_err_str(err),
 			       (unsigned long)rsp.id, rsp.operation);
