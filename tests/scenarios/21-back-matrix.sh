@@ -21,8 +21,9 @@ rig_load_back ours || fail setup "our xen-blkback did not load"
 # persistent grants or bounce buffers Linux's blkfront preallocates a page
 # per possible segment: rings x slots x (indirect segments + pages), so
 # 4 rings of 16 pages with 256-segment requests would need ~2 GiB; the
-# large-indirect cases therefore use one-page rings.
-VCPUS=${XBB_VCPUS:-2}
+# large-indirect cases therefore use one-page rings.  4 vCPUs so that the
+# q4 case really gets 4 rings (Xen time-slices them on the rig's one pCPU).
+VCPUS=${XBB_VCPUS:-4}
 rig_domu_start $D "$VCPUS" 1024 || fail setup "domU did not start"
 
 # name queues order indirect persistent [more backend params]

@@ -2,7 +2,9 @@
 # Our xen-blkfront under different module parameters: 1 queue / order-0
 # ring / plain 11-segment requests / zero-copy grants; 2 queues with 32
 # indirect segments and zero-copy; untrusted (bounce) with persistent
-# grants.  Each: xenstore keys as negotiated, crc32c-verified randrw.
+# grants; 4 queues (4 vCPUs, backend offering 4) with order-4 rings and
+# persistent grants.  Each: xenstore keys as negotiated, crc32c-verified
+# randrw.
 . "${RIG_LIB:-/rig/dom0-lib.sh}"
 T=front-matrix
 D=fm
@@ -10,8 +12,8 @@ fail() { rig_result "$T/$1" FAIL "$2"; rig_domu_stop $D >/dev/null 2>&1; exit 0;
 SYS=/sys/bus/xen/devices/vbd-51744
 
 rd=$(rig_brd 64) || fail setup "backing device"
-rig_load_back || fail setup "backend did not load"
-rig_domu_start $D 2 384 || fail setup "domU did not start"
+rig_load_back "$RIG_BACK" max_queues=4 || fail setup "backend did not load"
+rig_domu_start $D 4 512 || fail setup "domU did not start"
 
 # one configuration: NAME PARAMS EXPECT(nr_rings/order/segs/persistent/bounce)
 one() {
@@ -41,9 +43,10 @@ one() {
 
 one q1-o0-s11-direct "max_queues=1 max_ring_page_order=0 max_indirect_segments=11 feature_persistent=0" 1/0/11/0/0
 one q2-o4-s32-direct "max_queues=2 max_indirect_segments=32 feature_persistent=0" 2/4/32/0/0
+one q4-o4-s256-persistent "max_queues=4" 4/4/256/1/0
 one q2-untrusted-persistent "trusted=0" 2/4/256/1/1
 one q1-o1-untrusted-direct "max_queues=1 max_ring_page_order=1 trusted=0 feature_persistent=0" 1/1/256/0/1
 out=$(rig_domu_run $D '/usr/sbin/rmmod xen_blkfront && echo rmmod-ok; dmesg | grep -ciE "oops|bug:|warning:|call trace"')
-[[ $(echo $out) == "rmmod-ok 0" ]] && rig_result $T/clean PASS "rmmod ok, no oops/warning in 4 configurations" ||
+[[ $(echo $out) == "rmmod-ok 0" ]] && rig_result $T/clean PASS "rmmod ok, no oops/warning in 5 configurations" ||
 	rig_result $T/clean FAIL "$(echo $out)"
 rig_domu_stop $D
