@@ -58,14 +58,20 @@ clean:
 		(cd $$d && rm -f $(KBUILD_OUTPUTS)); done
 	rm -rf $(ROOT)/.tmp_versions $(BUILD)/compat $(BUILD)/unit
 
+# modules_install keeps the module directories: updates/xen-blkback/ and
+# updates/xen-blkfront/. INSTALL_MOD_PATH=/some/root installs into a tree.
+INSTALLED := $(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates
+DEPMOD := depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KREL)
+
 install: modules
 	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=updates modules_install
-	depmod -a $(KREL)
+	$(DEPMOD)
 
 uninstall:
-	rm -f /lib/modules/$(KREL)/updates/xen-blkback.ko* \
-	      /lib/modules/$(KREL)/updates/xen-blkfront.ko*
-	depmod -a $(KREL)
+	rm -f $(INSTALLED)/xen-blkback/xen-blkback.ko* \
+	      $(INSTALLED)/xen-blkfront/xen-blkfront.ko*
+	-rmdir $(INSTALLED)/xen-blkback $(INSTALLED)/xen-blkfront 2>/dev/null
+	$(DEPMOD)
 
 check-unit:
 	$(MAKE) -C $(ROOT)/tests/unit BUILD=$(BUILD)/unit check
