@@ -1,9 +1,10 @@
 #!/bin/bash
 # Operations checks with our pair connected over a null_blk VBD:
 #  abi-docs:   every sysfs file our modules create (module parameters and the
-#              per-device files, both sides) has a "What:" entry in
-#              Documentation/ABI/testing (shipped to dom0 as /rig/abi), and
-#              every documented path exists;
+#              per-device files, both sides) and every debugfs file
+#              (xen-blkback/ in dom0, xen-blkfront/ in the domU) has a
+#              "What:" entry in Documentation/ABI/testing (shipped to dom0 as
+#              /rig/abi), and every documented path exists;
 #  vbd-status: scripts/xenblk-vbd-status prints a table whose values agree
 #              with xenstore and sysfs and names our backend as out-of-tree.
 . "${RIG_LIB:-/rig/dom0-lib.sh}"
@@ -44,7 +45,7 @@ rig_wait_state $D xvdb back 4 60 && rig_wait_state $D xvdb front 4 60 && rig_wai
 	fail setup "not our pair: back $(rig_mod_origin_local xen_blkback), front $(rig_mod_origin $D xen_blkfront)"
 id=$(rig_domid $D)
 dev=$(rig_devid xvdb)
-rig_log "our pair connected; listing sysfs files"
+rig_log "our pair connected; listing sysfs and debugfs files"
 
 # ---- the files that exist ------------------------------------------------
 files=$(
@@ -52,9 +53,13 @@ files=$(
 	cd "/sys/bus/xen-backend/devices/vbd-$id-$dev" &&
 		find . -maxdepth 2 -type f ! -path './power/*' ! -path './xenbus/*' | sed 's|^\./||' |
 		grep -Ev "$CORE_RE" | sed "s|^|/sys/bus/xen-backend/devices/vbd-$id-$dev/|"
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	find /sys/kernel/debug/xen-blkback -type f 2>/dev/null
 	rig_domu_run $D "ls -d /sys/module/xen_blkfront/parameters/*; cd /sys/bus/xen/devices/vbd-$dev &&
 		find . -maxdepth 1 -type f | sed 's|^\./||' | grep -Ev '$CORE_RE' |
-		sed 's|^|/sys/bus/xen/devices/vbd-$dev/|'" 30
+		sed 's|^|/sys/bus/xen/devices/vbd-$dev/|'
+		grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs none /sys/kernel/debug
+		find /sys/kernel/debug/xen-blkfront -type f" 30
 )
 n=0 missing=""
 for f in $files; do
@@ -67,6 +72,7 @@ for pat in "${WHATS[@]}"; do
 	case $pat in
 	/sys/module/xen_blkback/* | /sys/bus/xen-backend/devices/vbd-*) ;;
 	/sys/module/xen_blkfront/* | /sys/bus/xen/devices/vbd-*) ;;
+	/sys/kernel/debug/xen-blkback/* | /sys/kernel/debug/xen-blkfront/*) ;;
 	*) continue ;;
 	esac
 	found=0
@@ -76,13 +82,14 @@ for pat in "${WHATS[@]}"; do
 	done
 	((found)) || absent+=" $pat"
 done
-rig_log "listed $n sysfs files; checking the status tool"
-if ((n < 10)); then
-	rig_result $T/abi-docs FAIL "only $n sysfs files found; listing failed?"
+ndbg=$(grep -c '^/sys/kernel/debug/' <<<"$files")
+rig_log "listed $n sysfs and debugfs files ($ndbg in debugfs); checking the status tool"
+if ((n < 10 || ndbg < 3)); then
+	rig_result $T/abi-docs FAIL "only $n files ($ndbg in debugfs) found; listing failed?"
 elif [[ -n $missing || -n $absent ]]; then
 	rig_result $T/abi-docs FAIL "undocumented:${missing:- none}; documented but absent:${absent:- none}"
 else
-	rig_result $T/abi-docs PASS "$n sysfs files of both modules, each documented; every documented path exists"
+	rig_result $T/abi-docs PASS "$n sysfs and debugfs files ($ndbg in debugfs) of both modules, each documented; every documented path exists"
 fi
 
 # ---- the status tool --------------------------------------------------------
