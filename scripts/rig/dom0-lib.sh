@@ -291,6 +291,10 @@ rig_unload_back() {
 	rmmod xen_blkback || { rig_log "rmmod xen_blkback failed"; return 1; }
 }
 
+# rig_intree_ko NAME: path of the in-tree module NAME.ko* under kernel/ of
+# the running kernel's module tree, whatever depmod prefers
+rig_intree_ko() { find "/usr/lib/modules/$(uname -r)/kernel" -name "$1.ko*" 2>/dev/null | head -n 1; }
+
 # rig_load_back [ours|intree] [params...]: (re)load the backend in dom0.
 # Default flavour RIG_BACK, default params RIG_BACK_PARAMS (host env).
 rig_load_back() {
@@ -303,7 +307,14 @@ rig_load_back() {
 		[[ -f $RIG_OURS/xen-blkback.ko ]] || { rig_log "no $RIG_OURS/xen-blkback.ko in this image"; return 1; }
 		insmod "$RIG_OURS/xen-blkback.ko" "$@" || { rig_log "insmod our xen-blkback failed"; return 1; }
 		;;
-	intree) modprobe xen-blkback "$@" || { rig_log "modprobe xen-blkback failed"; return 1; } ;;
+	intree)
+		# by path, not modprobe: with a DKMS copy in updates/ (85-ops-dkms's
+		# images) modprobe would pick that one
+		local ko
+		ko=$(rig_intree_ko xen-blkback)
+		[[ -n $ko ]] || { rig_log "no in-tree xen-blkback.ko in this image"; return 1; }
+		insmod "$ko" "$@" || { rig_log "insmod $ko failed"; return 1; }
+		;;
 	*) rig_log "rig_load_back: unknown '$which'"; return 1 ;;
 	esac
 	rig_log "backend loaded: $which ($(rig_mod_origin_local xen_blkback)) params: $*"
@@ -317,7 +328,7 @@ rig_load_front() {
 	(($#)) || set -- $RIG_FRONT_PARAMS
 	case $which in
 	ours) cmd="/usr/sbin/insmod $RIG_OURS/xen-blkfront.ko $*" ;;
-	intree) cmd="/usr/sbin/modprobe xen-blkfront $*" ;;
+	intree) cmd="/usr/sbin/insmod \$(find /usr/lib/modules/\$(uname -r)/kernel -name 'xen-blkfront.ko*' | head -n 1) $*" ;;
 	*) rig_log "rig_load_front: unknown '$which'"; return 1 ;;
 	esac
 	if ! rig_domu_run "$dom" "[ -d /sys/module/xen_blkfront ] && /usr/sbin/rmmod xen_blkfront; $cmd" 120; then
