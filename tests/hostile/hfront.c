@@ -11,7 +11,10 @@
  * criteria is judged here; dom0's dmesg, grants left mapped and the other
  * VBDs are judged by the rig scenario (tests/scenarios/5x-hostile-*.sh).
  *
- * Usage: hfront -v DEVID [-r] CASE      (hfront -l lists the cases)
+ * Usage: hfront -v DEVID [-a 32] [-o ORDER] [-q NQ [-Q QUEUE]] CASE
+ *        (hfront -l lists the cases; the options choose the ring layout
+ *        every request-level case runs on: x86_32-abi slots, a multi-page
+ *        ring, several queues with the attack on queue QUEUE)
  */
 #include "hcommon.h"
 #include <errno.h>
@@ -25,29 +28,41 @@
 #include <unistd.h>
 
 #define NDATA		64		/* writable data pages granted to the backend */
-#define SLOT		sizeof(union blkif_sring_entry)
-#define MAX_SLOTS	(__CONST_RING_SIZE(blkif, PAGE_SZ << XENBLK_MAX_RING_PAGE_ORDER))
+#define SLOT		sizeof(union blkif_sring_entry)	/* x86_64 slot (the larger) */
+/* x86_32 slots are smaller, so a ring of them never has fewer entries */
+#define MAX_SLOTS	(__CONST_RING_SIZE(blkif_x86_32, PAGE_SZ << XENBLK_MAX_RING_PAGE_ORDER))
+#define HF_MAXQ		4		/* rings hfront really sets up */
 #define RSP_WAIT_MS	5000
+
+/* One ring (one queue) of the VBD. */
+struct hq {
+	struct blkif_sring *sring;
+	uint32_t ring_refs[XENBLK_MAX_RING_PAGES];
+	blkif_front_ring_t fr;		/* indexes; nr_ents fixed up for x86_32 */
+	evtchn_port_t port;
+	bool rsp_overflow;
+	uint8_t snap[MAX_SLOTS][SLOT];
+};
 
 struct hf {
 	int domid, devid, beid;
 	char fe[96], be[160], fe_state[128], be_state[192];
 	xenevtchn_handle *xce;
 	xengntshr_handle *gs;
-	evtchn_port_t port;
 	unsigned int order, npages;
-	struct blkif_sring *sring;
-	uint32_t ring_refs[XENBLK_MAX_RING_PAGES];
-	blkif_front_ring_t fr;
+	unsigned int nq;		/* rings set up (1 = no queue-N dirs) */
+	struct hq qs[HF_MAXQ];
+	struct hq *q;			/* the ring requests go to */
+	bool x32;			/* x86_32-abi slot layout */
+	size_t slot;			/* bytes per ring slot in that layout */
 	uint8_t *data;			/* NDATA pages, granted writable */
 	uint32_t data_refs[NDATA];
 	uint8_t *rodata;		/* 2 pages, granted read-only */
 	uint32_t ro_refs[2];
 	unsigned long long sectors;
 	unsigned int ssize, info, max_indirect, max_order, max_queues;
-	bool feat_discard, feat_flush, feat_barrier, rsp_overflow;
+	bool feat_discard, feat_flush, feat_barrier;
 	uint64_t seq;
-	uint8_t snap[MAX_SLOTS][SLOT];
 };
 
 struct rsp {
@@ -59,6 +74,17 @@ struct rsp {
 
 static struct hf H;
 static bool opt_ro;
+/* layout options that apply to every case (see main) */
+static bool opt_x32;
+static unsigned int opt_order, opt_nq, opt_q;
+static const char *h_case = "?";
+
+/* Slot IDX of the current ring, in the layout the protocol key chose. */
+static void *hf_slot(struct hf *h, RING_IDX idx)
+{
+	return (uint8_t *)h->q->sring + XENBLK_SRING_HEADER_SIZE +
+	       (size_t)(idx & (RING_SIZE(&h->q->fr) - 1)) * h->slot;
+}
 
 /* ------------------------------------------------------------ setup */
 
@@ -132,11 +158,69 @@ struct conn {
 	const char *protocol;
 };
 
-/* Share the ring, bind the port, write the keys, go Initialised, wait for
- * the backend's answer. Returns the backend state reached (4 = Connected). */
+/* Share one ring of h->npages pages in the layout of h->slot, fill every
+ * slot with a known pattern, bind an unbound port for it. */
+static void hf_ring_setup(struct hf *h, struct hq *r)
+{
+	unsigned int i;
+	int s;
+
+	r->sring = xengntshr_share_pages(h->gs, h->beid, h->npages, r->ring_refs, 1);
+	if (!r->sring)
+		h_die("gntalloc: sharing %u ring pages failed: %s", h->npages, strerror(errno));
+	SHARED_RING_INIT(r->sring);
+	FRONT_RING_INIT(&r->fr, r->sring, PAGE_SZ * h->npages);
+	if (h->x32) {
+		/* same header, 108-byte slots: the ring has its own size */
+		struct blkif_x86_32_front_ring f32;
+
+		FRONT_RING_INIT(&f32, (struct blkif_x86_32_sring *)r->sring, PAGE_SZ * h->npages);
+		r->fr.nr_ents = f32.nr_ents;
+	}
+	/* every slot starts with a known pattern: anything else in a response
+	 * slot's padding came from the backend */
+	memset((uint8_t *)r->sring + XENBLK_SRING_HEADER_SIZE, 0xA5,
+	       PAGE_SZ * h->npages - XENBLK_SRING_HEADER_SIZE);
+	for (i = 0; i < RING_SIZE(&r->fr); i++)
+		memcpy(r->snap[i], (uint8_t *)r->sring + XENBLK_SRING_HEADER_SIZE + i * h->slot,
+		       h->slot);
+	s = xenevtchn_bind_unbound_port(h->xce, h->beid);
+	if (s < 0)
+		h_die("bind_unbound_port: %s", strerror(errno));
+	r->port = (evtchn_port_t)s;
+	h_log("ring %u: %u page(s), %u slots of %zu bytes, ref0=%u, port %u",
+	      (unsigned int)(r - h->qs), h->npages, RING_SIZE(&r->fr), h->slot, r->ring_refs[0],
+	      r->port);
+}
+
+/* Write ring-ref(s) and event-channel of ring R into DIR. */
+static void hf_ring_keys(struct hf *h, const struct conn *c, const char *dir, struct hq *r)
+{
+	unsigned int i;
+	char k[256];
+
+	if (c->order_key) {
+		for (i = 0; i < (1u << (c->order > 8 ? 0 : c->order)); i++) {
+			snprintf(k, sizeof(k), "%s/ring-ref%u", dir, i);
+			h_xs_write(k, "%u", r->ring_refs[i < h->npages ? i : 0]);
+		}
+	} else {
+		snprintf(k, sizeof(k), "%s/ring-ref", dir);
+		h_xs_write(k, "%u", c->ring_ref_override ? c->ring_ref_override : r->ring_refs[0]);
+	}
+	snprintf(k, sizeof(k), "%s/event-channel", dir);
+	h_xs_write(k, "%ld", c->port_override >= 0 ? c->port_override : (long)r->port);
+}
+
+/* Share the ring(s), bind the port(s), write the keys, go Initialised, wait
+ * for the backend's answer. Returns the backend state reached (4 = Connected).
+ * With c->nq > 1 every queue gets its own ring and port (queue-N/ keys);
+ * queues beyond HF_MAXQ (only in refused-connection cases) reuse the last. */
 static int hf_connect(struct hf *h, const struct conn *c)
 {
-	unsigned int i, q;
+	const char *proto = c->protocol ? c->protocol :
+			    opt_x32 ? XENBLK_PROTO_X86_32 : XENBLK_PROTO_X86_64;
+	unsigned int q;
 	int s;
 	char k[256];
 
@@ -145,46 +229,23 @@ static int hf_connect(struct hf *h, const struct conn *c)
 		h_die("backend state is %d, not InitWait(2), after 15 s", s);
 	hf_features(h);
 	hf_share(h);
+	h->x32 = !strcmp(proto, XENBLK_PROTO_X86_32);
+	h->slot = h->x32 ? sizeof(union blkif_x86_32_sring_entry) : SLOT;
 	h->order = c->order;
 	h->npages = 1u << (c->order > XENBLK_MAX_RING_PAGE_ORDER ? 0 : c->order);
-	h->sring = xengntshr_share_pages(h->gs, h->beid, h->npages, h->ring_refs, 1);
-	if (!h->sring)
-		h_die("gntalloc: sharing %u ring pages failed: %s", h->npages, strerror(errno));
-	SHARED_RING_INIT(h->sring);
-	FRONT_RING_INIT(&h->fr, h->sring, PAGE_SZ * h->npages);
-	/* every slot starts with a known pattern: anything else in a response
-	 * slot's padding came from the backend */
-	memset((uint8_t *)h->sring + XENBLK_SRING_HEADER_SIZE, 0xA5,
-	       PAGE_SZ * h->npages - XENBLK_SRING_HEADER_SIZE);
-	for (i = 0; i < RING_SIZE(&h->fr); i++)
-		memcpy(h->snap[i], RING_GET_REQUEST(&h->fr, i), SLOT);
-	s = xenevtchn_bind_unbound_port(h->xce, h->beid);
-	if (s < 0)
-		h_die("bind_unbound_port: %s", strerror(errno));
-	h->port = (evtchn_port_t)s;
-	h_log("ring: %u page(s), %u slots, ref0=%u, port %u", h->npages, RING_SIZE(&h->fr),
-	      h->ring_refs[0], h->port);
+	h->nq = c->nq > 1 && !c->no_ring_keys ? (c->nq < HF_MAXQ ? c->nq : HF_MAXQ) : 1;
+	for (q = 0; q < h->nq; q++)
+		hf_ring_setup(h, &h->qs[q]);
+	h->q = &h->qs[0];
 
-	for (q = 0; q < (c->nq ? c->nq : 1); q++) {
+	for (q = 0; q < (c->nq ? c->nq : 1) && !c->no_ring_keys; q++) {
 		char dir[160];
 
 		if (c->nq)
 			snprintf(dir, sizeof(dir), "%s/queue-%u", h->fe, q);
 		else
 			snprintf(dir, sizeof(dir), "%s", h->fe);
-		if (c->no_ring_keys)
-			break;
-		if (c->order_key) {
-			for (i = 0; i < (1u << (c->order > 8 ? 0 : c->order)); i++) {
-				snprintf(k, sizeof(k), "%s/ring-ref%u", dir, i);
-				h_xs_write(k, "%u", h->ring_refs[i < h->npages ? i : 0]);
-			}
-		} else {
-			snprintf(k, sizeof(k), "%s/ring-ref", dir);
-			h_xs_write(k, "%u", c->ring_ref_override ? c->ring_ref_override : h->ring_refs[0]);
-		}
-		snprintf(k, sizeof(k), "%s/event-channel", dir);
-		h_xs_write(k, "%ld", c->port_override >= 0 ? c->port_override : (long)h->port);
+		hf_ring_keys(h, c, dir, &h->qs[q < h->nq ? q : h->nq - 1]);
 	}
 	if (c->order_key) {
 		snprintf(k, sizeof(k), "%s/ring-page-order", h->fe);
@@ -195,7 +256,9 @@ static int hf_connect(struct hf *h, const struct conn *c)
 		h_xs_write(k, "%u", c->nq);
 	}
 	snprintf(k, sizeof(k), "%s/protocol", h->fe);
-	h_xs_write(k, "%s", c->protocol ? c->protocol : XENBLK_PROTO_X86_64);
+	h_xs_write(k, "%s", proto);
+	h_log("announcing protocol %s, ring-page-order %u%s, %u queue(s)", proto, c->order,
+	      c->order_key ? "" : " (no key)", c->nq ? c->nq : 1);
 	h_xs_write(h->fe_state, "%d", XenbusStateInitialised);
 
 	s = h_wait_state(h->be_state, BIT(XenbusStateConnected) | BIT(XenbusStateClosing) |
@@ -218,12 +281,36 @@ static int hf_connect(struct hf *h, const struct conn *c)
 
 static const struct conn CONN_DEFAULT = { .port_override = -1 };
 
+/* Connect with the layout options (-a, -o, -q, -Q); a backend that does not
+ * offer that layout makes the case SKIP (loudly), not FAIL. */
 static void hf_connect_or_die(struct hf *h)
 {
-	int s = hf_connect(h, &CONN_DEFAULT);
+	struct conn c = CONN_DEFAULT;
+	int s;
 
+	if (opt_order) {
+		unsigned int mo = (unsigned int)h_xs_ull(0, "%s/" XENBLK_KEY_MAX_RING_ORDER, h->be);
+
+		if (opt_order > mo)
+			h_verdict(h_case, H_SKIP, "backend offers max-ring-page-order %u < %u",
+				  mo, opt_order);
+		c.order = opt_order;
+		c.order_key = true;
+	}
+	if (opt_nq > 1) {
+		unsigned int mq = (unsigned int)h_xs_ull(0, "%s/" XENBLK_KEY_MAX_QUEUES, h->be);
+
+		if (opt_nq > mq || opt_nq > HF_MAXQ)
+			h_verdict(h_case, H_SKIP, "backend offers multi-queue-max-queues %u < %u",
+				  mq, opt_nq);
+		c.nq = opt_nq;
+	}
+	s = hf_connect(h, &c);
 	if (s != XenbusStateConnected)
 		h_die("backend did not connect (state %d)", s);
+	h->q = &h->qs[opt_q < h->nq ? opt_q : 0];
+	if (opt_q)
+		h_log("requests go to queue %u", opt_q);
 }
 
 /* ------------------------------------------------------------ ring I/O */
@@ -237,12 +324,19 @@ static uint64_t hf_id(struct hf *h)
  * previous bytes) and remember the slot as the backend will find it. */
 static RING_IDX hf_put(struct hf *h, const void *req, size_t len)
 {
-	RING_IDX i = h->fr.req_prod_pvt;
-	uint8_t *slot = (uint8_t *)RING_GET_REQUEST(&h->fr, i);
+	RING_IDX i = h->q->fr.req_prod_pvt;
+	uint8_t *slot = hf_slot(h, i);
 
-	memcpy(slot, req, len);
-	memcpy(h->snap[i & (RING_SIZE(&h->fr) - 1)], slot, SLOT);
-	h->fr.req_prod_pvt = i + 1;
+	if (h->x32 && len > 8) {
+		/* every x86_64 request form has padding at bytes 4..7 that the
+		 * x86_32 form does not: id, sector etc. move up by 4 */
+		memcpy(slot, req, 4);
+		memcpy(slot + 4, (const uint8_t *)req + 8, len - 8);
+	} else {
+		memcpy(slot, req, len);
+	}
+	memcpy(h->q->snap[i & (RING_SIZE(&h->q->fr) - 1)], slot, h->slot);
+	h->q->fr.req_prod_pvt = i + 1;
 	return i;
 }
 
@@ -250,9 +344,9 @@ static void hf_kick(struct hf *h)
 {
 	int notify;
 
-	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&h->fr, notify);
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&h->q->fr, notify);
 	(void)notify;
-	xenevtchn_notify(h->xce, h->port);	/* always: a hostile peer may */
+	xenevtchn_notify(h->xce, h->q->port);	/* always: a hostile peer may */
 }
 
 static void hf_wait_evt(struct hf *h, int ms)
@@ -275,36 +369,37 @@ static int hf_collect(struct hf *h, struct rsp *out, int n, unsigned int timeout
 	int got = 0;
 
 	while (got < n) {
-		RING_IDX rp = h->sring->rsp_prod;
+		RING_IDX rp = h->q->sring->rsp_prod;
 
 		rmb();
-		if (rp - h->fr.rsp_cons > RING_SIZE(&h->fr) ||
-		    rp - h->fr.rsp_cons > h->fr.req_prod_pvt - h->fr.rsp_cons) {
+		if (rp - h->q->fr.rsp_cons > RING_SIZE(&h->q->fr) ||
+		    rp - h->q->fr.rsp_cons > h->q->fr.req_prod_pvt - h->q->fr.rsp_cons) {
 			h_log("backend rsp_prod=%u is beyond our requests (rsp_cons=%u req_prod=%u)",
-			      rp, h->fr.rsp_cons, h->fr.req_prod_pvt);
-			h->rsp_overflow = true;
+			      rp, h->q->fr.rsp_cons, h->q->fr.req_prod_pvt);
+			h->q->rsp_overflow = true;
 			return got;
 		}
-		while (h->fr.rsp_cons != rp && got < n) {
+		while (h->q->fr.rsp_cons != rp && got < n) {
 			uint8_t cur[SLOT];
 			struct blkif_response r;
-			unsigned int idx = h->fr.rsp_cons & (RING_SIZE(&h->fr) - 1);
+			unsigned int idx = h->q->fr.rsp_cons & (RING_SIZE(&h->q->fr) - 1);
 
-			memcpy(cur, RING_GET_RESPONSE(&h->fr, h->fr.rsp_cons), SLOT);
+			memcpy(cur, hf_slot(h, h->q->fr.rsp_cons), h->slot);
 			memcpy(&r, cur, sizeof(r));
 			out[got].id = r.id;
 			out[got].op = r.operation;
 			out[got].status = r.status;
-			out[got].leaks = leakchk ? h_slot_leaks(h->snap[idx], cur, SLOT, "response") : 0;
-			memcpy(h->snap[idx], cur, SLOT);
-			h->fr.rsp_cons++;
+			out[got].leaks = leakchk ? h_slot_leaks(h->q->snap[idx], cur, h->slot,
+							    h->x32 ? "x86_32 response" : "response") : 0;
+			memcpy(h->q->snap[idx], cur, h->slot);
+			h->q->fr.rsp_cons++;
 			got++;
 		}
-		h->sring->rsp_event = h->fr.rsp_cons + 1;
+		h->q->sring->rsp_event = h->q->fr.rsp_cons + 1;
 		mb();
 		if (got >= n || h_now_ms() >= end)
 			break;
-		if (h->sring->rsp_prod == h->fr.rsp_cons)
+		if (h->q->sring->rsp_prod == h->q->fr.rsp_cons)
 			hf_wait_evt(h, 10);
 	}
 	return got;
@@ -366,7 +461,7 @@ static int hf_do(struct hf *h, const void *req, size_t len, struct rsp *r)
 	hf_put(h, req, len);
 	hf_kick(h);
 	if (hf_collect(h, r, 1, RSP_WAIT_MS, true) != 1)
-		return h->rsp_overflow ? 98 : 99;
+		return h->q->rsp_overflow ? 98 : 99;
 	if (r->id != id)
 		h_log("response id 0x%llx does not match request id 0x%llx",
 		      (unsigned long long)r->id, (unsigned long long)id);
@@ -467,38 +562,94 @@ static void hf_liveness(struct hf *h, bool must)
 	}
 }
 
+/* With several queues and the attack on another one, queue 0 must still
+ * serve a plain read: a ring-level fault stays on its ring. */
+static void hf_other_queue(struct hf *h)
+{
+	struct hq *attacked = h->q;
+	struct blkif_request q;
+	struct rsp r;
+	int st;
+
+	if (h->nq < 2 || !attacked || attacked == &h->qs[0])
+		return;
+	h->q = &h->qs[0];
+	if (hf_be_closed(h)) {
+		fails++;
+		note("queue 0: backend closed the whole VBD after the attack on queue %u",
+		     (unsigned int)(attacked - h->qs));
+	} else {
+		hf_rw(h, &q, BLKIF_OP_READ, 8, 1, 3);
+		st = hf_do(h, &q, sizeof(q), &r);
+		if (st == BLKIF_RSP_OKAY && !r.leaks) {
+			note("queue 0 still serves");
+		} else {
+			fails++;
+			note("queue 0 after the attack on queue %u: status %d leaks %d",
+			     (unsigned int)(attacked - h->qs), st, r.leaks);
+		}
+	}
+	h->q = attacked;
+}
+
 static void hf_finish(const char *cas)
 {
+	hf_other_queue(&H);
 	h_verdict(cas, fails ? H_FAIL : H_PASS, "%s", notes[0] ? notes : "ok");
 }
 
 /* ------------------------------------------------------------ cases */
 
-static void c_baseline(struct hf *h, const char *cas)
+/* Fill the whole current ring with 1-segment reads at once (every slot,
+ * on every page of a multi-page ring): each must come back OKAY, ours, clean. */
+static void hf_fill_ring(struct hf *h)
+{
+	static struct rsp r[MAX_SLOTS];
+	struct blkif_request q;
+	unsigned int i, n = RING_SIZE(&h->q->fr), bad = 0, leaks = 0;
+	int got;
+
+	for (i = 0; i < n; i++) {
+		hf_rw(h, &q, BLKIF_OP_READ, (i * 8ull) % (h->sectors - 8), 1, i);
+		hf_put(h, &q, sizeof(q));
+	}
+	hf_kick(h);
+	got = hf_collect(h, r, (int)n, 60000, true);
+	for (i = 0; i < (unsigned int)got; i++) {
+		if (r[i].status != BLKIF_RSP_OKAY || (r[i].id >> 32) != 0x5A5A5A5Aull)
+			bad++;
+		leaks += (unsigned int)r[i].leaks;
+	}
+	if ((unsigned int)got != n || bad || leaks) {
+		fails++;
+		note("full ring of %u reads: %d answered, %u bad, %u leaked bytes", n, got, bad, leaks);
+	} else {
+		note("full ring of %u reads OK", n);
+	}
+}
+
+static void hf_baseline_q(struct hf *h)
 {
 	struct blkif_request q;
 	struct blkif_request_indirect ir;
 	struct rsp r;
 	uint8_t *p0, *p1;
-	unsigned int i;
+	unsigned int i, qi = (unsigned int)(h->q - h->qs);
 	int st;
 
-	hf_connect_or_die(h);
 	p0 = h->data;
 	p1 = h->data + PAGE_SZ;
-	if (!h->sectors)
-		h_verdict(cas, H_FAIL, "backend announced 0 sectors");
 	for (i = 0; i < PAGE_SZ; i++)
-		p0[i] = (uint8_t)(i ^ 0x5b);
+		p0[i] = (uint8_t)(i ^ 0x5b ^ qi);
 	memset(p1, 0, PAGE_SZ);
 	if (!(h->info & VDISK_READONLY)) {
-		hf_rw(h, &q, BLKIF_OP_WRITE, 64, 1, 0);
+		hf_rw(h, &q, BLKIF_OP_WRITE, 64 + qi * 8, 1, 0);
 		st = hf_do(h, &q, sizeof(q), &r);
 		if (st || r.leaks) {
 			fails++;
 			note("write: status %d leaks %d", st, r.leaks);
 		}
-		hf_rw(h, &q, BLKIF_OP_READ, 64, 1, 1);
+		hf_rw(h, &q, BLKIF_OP_READ, 64 + qi * 8, 1, 1);
 		st = hf_do(h, &q, sizeof(q), &r);
 		if (st || r.leaks || memcmp(p0, p1, PAGE_SZ)) {
 			fails++;
@@ -536,6 +687,26 @@ static void c_baseline(struct hf *h, const char *cas)
 		if (st)
 			fails++;
 	}
+	hf_fill_ring(h);
+}
+
+/* Valid I/O on every ring (all queues), in the layout the options chose. */
+static void c_baseline(struct hf *h, const char *cas)
+{
+	unsigned int qi;
+
+	hf_connect_or_die(h);
+	if (!h->sectors)
+		h_verdict(cas, H_FAIL, "backend announced 0 sectors");
+	note("%s, %u page(s) per ring, %u ring(s)", h->x32 ? "x86_32-abi" : "x86_64-abi",
+	     h->npages, h->nq);
+	for (qi = 0; qi < h->nq; qi++) {
+		h->q = &h->qs[qi];
+		if (h->nq > 1)
+			note("queue %u:", qi);
+		hf_baseline_q(h);
+	}
+	h->q = &h->qs[0];
 	hf_finish(cas);
 }
 
@@ -745,7 +916,7 @@ static void c_bad_gref(struct hf *h, const char *cas)
 			goto out;
 	}
 	hf_rw(h, &q, BLKIF_OP_READ, 0, 1, 0);
-	q.seg[0].gref = h->ring_refs[0];
+	q.seg[0].gref = h->q->ring_refs[0];
 	note("read INTO THE RING PAGE itself follows");
 	{
 		struct rsp r;
@@ -849,26 +1020,26 @@ static void c_prod(struct hf *h, const char *cas, int backwards)
 		if (hf_do(h, &q, sizeof(q), r) != 0)
 			h_verdict(cas, H_FAIL, "valid warm-up read failed");
 	}
-	old = h->sring->rsp_prod;
+	old = h->q->sring->rsp_prod;
 	if (backwards) {
-		h->sring->req_prod = h->fr.req_prod_pvt - 10;
-		note("req_prod moved back by 10 (to %u)", h->sring->req_prod);
+		h->q->sring->req_prod = h->q->fr.req_prod_pvt - 10;
+		note("req_prod moved back by 10 (to %u)", h->q->sring->req_prod);
 	} else {
-		h->sring->req_prod = h->fr.req_prod_pvt + 1000 * RING_SIZE(&h->fr);
-		note("req_prod set to %u (%u slots beyond)", h->sring->req_prod,
-		     1000 * RING_SIZE(&h->fr));
+		h->q->sring->req_prod = h->q->fr.req_prod_pvt + 1000 * RING_SIZE(&h->q->fr);
+		note("req_prod set to %u (%u slots beyond)", h->q->sring->req_prod,
+		     1000 * RING_SIZE(&h->q->fr));
 	}
 	wmb();
-	xenevtchn_notify(h->xce, h->port);
+	xenevtchn_notify(h->xce, h->q->port);
 	h_sleep_ms(3000);
 	/* the backend may answer at most a ring's worth, never OKAY for the
 	 * pattern slots (operation 0xA5) */
-	got = h->sring->rsp_prod - old;
-	if ((unsigned int)got > RING_SIZE(&h->fr)) {
+	got = h->q->sring->rsp_prod - old;
+	if ((unsigned int)got > RING_SIZE(&h->q->fr)) {
 		fails++;
 		note("backend produced %d responses (> ring size)", got);
 	} else {
-		h->fr.req_prod_pvt += got;	/* accept what it consumed */
+		h->q->fr.req_prod_pvt += got;	/* accept what it consumed */
 		got = hf_collect(h, r, got, 100, false);
 		for (i = 0; i < got; i++)
 			if (r[i].status == BLKIF_RSP_OKAY && r[i].op == 0xA5) {
@@ -892,6 +1063,7 @@ static void *flipper(void *arg)
 {
 	struct hf *h = arg;
 	unsigned int k = 0;
+	unsigned int so = h->x32 ? 20 : 24;	/* offset of seg[0] in the slot */
 
 	while (flip_run) {
 		volatile uint8_t *s = flip_slot;
@@ -901,9 +1073,9 @@ static void *flipper(void *arg)
 			continue;
 		k++;
 		s[1] = (k & 1) ? 255 : 1;		/* nr_segments */
-		s[24 + 5] = (k & 2) ? 255 : 7;		/* seg[0].last_sect */
-		s[24 + 4] = (k & 4) ? 9 : 0;		/* seg[0].first_sect */
-		s[24 + 8 + 5] = (k & 8) ? 200 : 7;	/* seg[1].last_sect */
+		s[so + 5] = (k & 2) ? 255 : 7;		/* seg[0].last_sect */
+		s[so + 4] = (k & 4) ? 9 : 0;		/* seg[0].first_sect */
+		s[so + 8 + 5] = (k & 8) ? 200 : 7;	/* seg[1].last_sect */
 		is[1].last_sect = (k & 16) ? 100 : 7;
 		is[7].gref = (k & 32) ? 0x7fffffff : h->data_refs[7];
 		if (s[0] == BLKIF_OP_INDIRECT) {
@@ -936,7 +1108,7 @@ static void c_double_fetch(struct hf *h, const char *cas)
 			hf_rw(h, &q, BLKIF_OP_READ, 0, 2, 0);
 			at = hf_put(h, &q, sizeof(q));
 		}
-		flip_slot = (volatile uint8_t *)RING_GET_REQUEST(&h->fr, at);
+		flip_slot = (volatile uint8_t *)hf_slot(h, at);
 		hf_kick(h);
 		if (hf_collect(h, &r, 1, RSP_WAIT_MS, false) != 1) {
 			flip_slot = NULL;
@@ -974,7 +1146,7 @@ static void c_evtchn_storm(struct hf *h, const char *cas)
 	end = h_now_ms() + 5000;
 	while (h_now_ms() < end)
 		for (int i = 0; i < 1000; i++, n++)
-			xenevtchn_notify(h->xce, h->port);
+			xenevtchn_notify(h->xce, h->q->port);
 	note("%lu notifications in 5 s", n);
 	hf_liveness(h, true);
 	hf_finish(cas);
@@ -987,7 +1159,7 @@ static void c_never_consume(struct hf *h, const char *cas)
 	uint64_t end;
 
 	hf_connect_or_die(h);
-	size = RING_SIZE(&h->fr);
+	size = RING_SIZE(&h->q->fr);
 	for (round = 0; round < 20; round++) {
 		for (i = 0; i < size; i++) {
 			hf_rw(h, &q, BLKIF_OP_READ, i * 8, 1, i);
@@ -995,20 +1167,20 @@ static void c_never_consume(struct hf *h, const char *cas)
 		}
 		hf_kick(h);
 		end = h_now_ms() + RSP_WAIT_MS;
-		while (h->sring->rsp_prod != h->fr.req_prod_pvt && h_now_ms() < end)
+		while (h->q->sring->rsp_prod != h->q->fr.req_prod_pvt && h_now_ms() < end)
 			hf_wait_evt(h, 10);
-		if (h->sring->rsp_prod != h->fr.req_prod_pvt) {
+		if (h->q->sring->rsp_prod != h->q->fr.req_prod_pvt) {
 			if (hf_be_closed(h)) {
 				note("backend closed in round %u", round);
 				break;
 			}
 			fails++;
 			note("round %u: backend stopped answering (rsp_prod %u, req_prod %u)",
-			     round, h->sring->rsp_prod, h->fr.req_prod_pvt);
+			     round, h->q->sring->rsp_prod, h->q->fr.req_prod_pvt);
 			break;
 		}
 		/* never consume: rsp_cons stays, so push over unread responses */
-		h->fr.rsp_cons = h->sring->rsp_prod;	/* private view only */
+		h->q->fr.rsp_cons = h->q->sring->rsp_prod;	/* private view only */
 	}
 	note("%u rounds of %u requests without consuming a response", round, size);
 	hf_finish(cas);
@@ -1137,7 +1309,7 @@ static void c_io_forever(struct hf *h, const char *cas)
 	hf_connect_or_die(h);
 	wr = !(h->info & VDISK_READONLY);
 	for (;;) {
-		while (!RING_FULL(&h->fr)) {
+		while (!RING_FULL(&h->q->fr)) {
 			hf_rw(h, &q, wr && (i & 1) ? BLKIF_OP_WRITE : BLKIF_OP_READ,
 			      (i * 88) % (h->sectors - 88), 11, (unsigned int)(i * 11));
 			hf_put(h, &q, sizeof(q));
@@ -1205,6 +1377,10 @@ static const struct hcase cases[] = {
 	{ "io_forever", c_io_forever, "valid I/O until killed (for xl destroy mid-I/O)" },
 };
 
+#define USAGE "usage: hfront -v DEVID [-a 32|64] [-o ORDER] [-q NQ [-Q QUEUE]] CASE | hfront -l\n" \
+	"  -a 32: x86_32-abi slot layout; -o: ring-page-order (ring-refN keys);\n" \
+	"  -q: queues (queue-N/ keys, one ring each); -Q: queue the case's requests go to\n"
+
 int main(int argc, char **argv)
 {
 	int o, devid = -1;
@@ -1213,7 +1389,7 @@ int main(int argc, char **argv)
 	h_prog = "hfront";
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	h_catch_faults();
-	while ((o = getopt(argc, argv, "v:rl")) != -1) {
+	while ((o = getopt(argc, argv, "v:rla:o:q:Q:")) != -1) {
 		switch (o) {
 		case 'v':
 			devid = atoi(optarg);
@@ -1221,19 +1397,33 @@ int main(int argc, char **argv)
 		case 'r':
 			opt_ro = true;
 			break;
+		case 'a':
+			opt_x32 = !strcmp(optarg, "32") || !strcmp(optarg, XENBLK_PROTO_X86_32);
+			break;
+		case 'o':
+			opt_order = (unsigned int)atoi(optarg);
+			break;
+		case 'q':
+			opt_nq = (unsigned int)atoi(optarg);
+			break;
+		case 'Q':
+			opt_q = (unsigned int)atoi(optarg);
+			break;
 		case 'l':
 			for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 				printf("%-16s %s\n", cases[i].name, cases[i].what);
 			return 0;
 		default:
-			fprintf(stderr, "usage: hfront -v DEVID CASE | hfront -l\n");
+			fprintf(stderr, USAGE);
 			return H_SETUP;
 		}
 	}
-	if (optind != argc - 1 || devid < 0) {
-		fprintf(stderr, "usage: hfront -v DEVID CASE | hfront -l\n");
+	if (optind != argc - 1 || devid < 0 || opt_order > XENBLK_MAX_RING_PAGE_ORDER ||
+	    opt_nq > HF_MAXQ || (opt_q && opt_q >= opt_nq)) {
+		fprintf(stderr, USAGE);
 		return H_SETUP;
 	}
+	h_case = argv[optind];
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (strcmp(cases[i].name, argv[optind]))
 			continue;
