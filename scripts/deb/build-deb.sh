@@ -29,6 +29,7 @@ Architecture: all
 Section: kernel
 Priority: optional
 Depends: dkms (>= 2.1), make, gcc
+Recommends: linux-headers-amd64 | linux-headers
 Maintainer: xenblk developers <xenblk-dev@localhost>
 Description: Xen PV block drivers (xen-blkfront, xen-blkback), DKMS source
  Out-of-tree replacements for the in-tree Xen paravirtual block frontend
@@ -40,11 +41,17 @@ CTRL
 cat > "$PKG/DEBIAN/postinst" <<POST
 #!/bin/sh
 set -e
+# A kernel without headers or a failed build must not fail the package (the
+# other kernels still get the modules), but it must be said.
 if [ "\$1" = configure ]; then
 	dkms add -m xenblk -v $VER 2>/dev/null || true
 	for k in \$(ls /lib/modules); do
-		[ -e /lib/modules/\$k/build ] || continue
-		dkms build -m xenblk -v $VER -k \$k && dkms install -m xenblk -v $VER -k \$k || true
+		if [ ! -e /lib/modules/\$k/build ]; then
+			echo "xenblk-dkms: no headers for \$k, modules not built (apt install linux-headers-\$k)" >&2
+			continue
+		fi
+		dkms build -m xenblk -v $VER -k \$k && dkms install -m xenblk -v $VER -k \$k ||
+			echo "xenblk-dkms: WARNING: build/install for \$k failed; see /var/lib/dkms/xenblk/$VER/build/make.log" >&2
 	done
 fi
 POST
