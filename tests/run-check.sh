@@ -224,6 +224,17 @@ section_rig() {
 	done
 }
 
+# build/reports/lifecycle.md from the serial logs of this run's boots
+# (tests/lifecycle/report.sh; only when a lifecycle scenario was in the list)
+report_lifecycle() {
+	local logs want
+	grep -q 'life-' "$OUT"/rig-*.log 2>/dev/null || return 0
+	mapfile -t logs < <(sed -n 's/.*serial log: //p' "$OUT"/rig-*.log | sort -u)
+	((${#logs[@]})) || return 0
+	want=$(sed -n 's/^\[rig [0-9:]*\] scenarios: //p' "$OUT"/rig-*.log | tr '\n' ' ')
+	say "lifecycle report: $(bash "$ROOT/tests/lifecycle/report.sh" -s "$want" "${logs[@]}") -> build/reports/lifecycle.md"
+}
+
 KDIR=${KDIR:-}
 if section_deps; then
 	[[ -n $KDIR ]] || KDIR=$("$ROOT/scripts/rig-kdir.sh")
@@ -236,6 +247,7 @@ if section_deps; then
 	[[ -n ${XENBLK_FULL:-} ]] && section_matrix
 	if ((built)); then
 		section_rig
+		report_lifecycle
 	else
 		result FAIL rig "not run: our modules did not build"
 	fi

@@ -302,6 +302,8 @@ build_overlays() {
 		printf 'RIG_BACK_PARAMS=%q\nRIG_FRONT_PARAMS=%q\n' "${RIG_BACK_PARAMS-max_queues=2}" "${RIG_FRONT_PARAMS:-}"
 		printf 'RIG_SCENARIOS=%q\nRIG_SCENARIO_TIMEOUT=%q\n' "$RIG_SCENARIOS" "${RIG_SCENARIO_TIMEOUT:-600}"
 		printf 'RIG_HOTPLUG=%q\nRIG_SHELL=%q\n' "${RIG_HOTPLUG:-rig}" "${RIG_SHELL:-0}"
+		# make check-full (XENBLK_FULL=1): scenarios run their long counts
+		printf 'RIG_FULL=%q\n' "${XENBLK_FULL:+1}"
 	} >"$o/rig/config"
 	mkcpio "$u" "$WORK/domU-overlay.cpio"
 	cat "$IMG/domU-base.cpio" "$WORK/domU-overlay.cpio" >"$RUNDIR/domU.cpio"

@@ -1,0 +1,98 @@
+#!/bin/bash
+# Lifecycle: 4 guests with our xen-blkfront, 2 VBDs each (loop devices in
+# dom0), all running crc32c-verified fio loops, while guest c1 is saved and
+# restored and guest c2's second disk is detached under I/O. Every other
+# loop ends with 0 errors; c2's detached disk ends with errors and no hang.
+# make check-full: 3 save/restore cycles instead of 1.
+# shellcheck source=scripts/rig/dom0-lib.sh
+. "${RIG_LIB:-/rig/dom0-lib.sh}"
+# shellcheck source=tests/lifecycle/life-lib.sh
+. /rig/life/life-lib.sh
+T=life-conc
+export RIG_DOMU_LOGLEVEL=6
+NSR=$(life_n 1 3)
+GUESTS="c1 c2 c3 c4"
+LOOPS=()
+cleanup() {
+	local g l
+	for g in $GUESTS; do xl destroy "$g" >/dev/null 2>&1; done
+	for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done
+	rm -f /run/rig/life-c*.img
+}
+fail() { rig_result "$T/$1" FAIL "$2"; cleanup; exit 0; }
+FIO="--rw=randwrite --bs=16k --size=2M --iodepth=16 --ioengine=libaio --direct=1 --verify=crc32c
+	--do_verify=1 --verify_fatal=1"
+
+modprobe loop 2>/dev/null
+rig_load_back ours || fail setup "our backend did not load"
+t0=$SECONDS
+pids=()
+for g in $GUESTS; do
+	rig_domu_start "$g" 1 128 >/run/rig/life-start-$g.log 2>&1 &
+	pids+=($!)
+done
+i=0
+for g in $GUESTS; do
+	wait "${pids[$i]}" || { cat /run/rig/life-start-$g.log; fail setup "guest $g did not start"; }
+	i=$((i + 1))
+done
+rig_log "4 guests up in $((SECONDS - t0)) s"
+for g in $GUESTS; do
+	rig_load_front "$g" ours || fail setup "our xen-blkfront did not load in $g"
+	for v in xvdb xvdc; do
+		truncate -s 16M "/run/rig/life-$g-$v.img"
+		l=$(losetup -f --show "/run/rig/life-$g-$v.img") || fail setup "losetup"
+		LOOPS+=("$l")
+		rig_attach "$g" "$l" $v && rig_wait_state "$g" $v back 4 && rig_wait_state "$g" $v front 4 &&
+			rig_wait_disk "$g" $v || fail attach "$g $v did not connect"
+		life_guest_loop "$g" "$g$v" $v 500 --filename=/dev/$v $FIO
+	done
+done
+rig_log "8 VBDs connected, 8 fio loops running after $((SECONDS - t0)) s"
+
+# events: c1 saved+restored NSR times, c2's xvdc detached under I/O
+life_wait_io c2 xvdc 10
+rig_detach c2 xvdc &
+dpid=$!
+srok=0
+for ((k = 1; k <= NSR; k++)); do
+	have=$(life_iters c1 c1xvdb)
+	life_wait_io c1 xvdb 8 || break
+	life_save_restore c1 || break
+	life_wait_iters c1 c1xvdb $((have + 2)) 400 || break
+	srok=$k
+done
+wait $dpid
+drc=$?
+# every surviving loop: at least one more complete run, then stop
+for g in $GUESTS; do
+	for v in xvdb xvdc; do
+		[[ $g$v == c2xvdc ]] && continue
+		life_wait_iters "$g" "$g$v" $(($(life_iters "$g" "$g$v") + 1)) 400
+		life_xs_order "$g" "life-stop-$g$v"
+	done
+done
+life_xs_order c2 life-stop-c2xvdc
+bad='' sum=''
+for g in $GUESTS; do
+	for v in xvdb xvdc; do
+		l=$(life_wait_line "$g" "^XBF-LOOP $g$v " 400) || { bad+="$g/$v: no end line; "; continue; }
+		sum+="$g/$v ${l#XBF-LOOP "$g$v" }, "
+		[[ $g$v == c2xvdc ]] && continue
+		[[ $l == *" failed=0" ]] || bad+="$g/$v: $l; "
+	done
+done
+if [[ -z $bad ]] && ((srok == NSR)); then
+	rig_result $T/4x2-verify PASS "$NSR save+restore of c1 and a detach of c2/xvdc during 8 fio verify loops: ${sum%, }"
+else
+	rig_result $T/4x2-verify FAIL "save+restore cycles $srok/$NSR; $bad"
+fi
+c2=$(life_conlog c2 | grep -a "^XBF-IT c2xvdc " | tail -n 1)
+alive=$(rig_domu_run c2 '[ -e /sys/block/xvdc ] && echo still-there; echo alive' 60)
+c2end=$(life_conlog c2 | grep -a "^XBF-LOOP c2xvdc " | tail -n 1)
+if ((drc == 0)) && [[ -n $c2end && $(echo $alive) == alive ]]; then
+	rig_result $T/detach-c2 PASS "c2/xvdc detached during I/O (its loop ended: ${c2end#XBF-LOOP }; last run: ${c2#XBF-IT }), xvdc gone, c2 healthy"
+else
+	rig_result $T/detach-c2 FAIL "detach rc=$drc; loop end: ${c2end:-none}; last run: ${c2:-none}; guest: $(echo $alive)"
+fi
+cleanup
