@@ -31,7 +31,10 @@
 
 #define MAXQ		8
 #define TRIGGER		4096ull		/* sector that triggers the misbehaviour */
+#define STOPTRIG	6144ull		/* persistent_scribble: a read here ends the scribbling */
 #define MAX_SEGS	(8 * 512)
+#define MAX_PGRANTS	1024		/* persistent grants kept mapped, at most */
+#define SCRIBBLE_IDLE_MS 1000		/* only pages idle this long are scribbled on */
 
 struct ring {
 	struct blkif_sring *sring;
@@ -51,10 +54,23 @@ struct hb {
 	uint8_t *disk;
 	uint64_t sectors;		/* of the RAM disk, 512-byte units */
 	unsigned int max_indirect;	/* advertised (0 = none) */
+	bool persistent;		/* frontend said feature-persistent=1 */
 	/* what happened */
-	unsigned long nreq, nbad_req, ntrig;
+	unsigned long nreq, nbad_req, ntrig, ntrig_q0, nscribble;
 	bool triggered;
+	int verdict;			/* H_PASS unless the case could not run */
 };
+
+/* A persistently mapped grant (feature-persistent): mapped on first use,
+ * kept until the VBD closes. */
+struct pgrant {
+	uint32_t ref;
+	uint8_t *map;
+	uint64_t idle_since;		/* ms; the request using it has been answered */
+};
+static struct pgrant pgrants[MAX_PGRANTS];
+static unsigned int npgrants;
+static bool scribbling;			/* persistent_scribble window open */
 
 static struct hb B;
 static volatile sig_atomic_t stop;
@@ -86,6 +102,10 @@ static void saw(const char *fmt, ...)
 }
 
 static bool is(const char *c) { return !strcmp(cas, c); }
+/* the case without its "_q1" suffix: id_dup_q1 misbehaves like id_dup */
+static char cas_base[32];
+static bool isb(const char *c) { return !strcmp(cas_base, c); }
+static bool on_q1(void) { return strstr(cas, "_q1") != NULL; }
 
 /* ------------------------------------------------------------ xenstore */
 
@@ -226,6 +246,75 @@ static void hb_push(struct hb *b, struct ring *r)
 
 /* ------------------------------------------------------------ I/O */
 
+/* The kept mapping of REF (mapped now if new; NULL if it cannot be mapped). */
+static uint8_t *hb_pgrant(struct hb *b, uint32_t ref)
+{
+	unsigned int i;
+	uint8_t *m;
+
+	for (i = 0; i < npgrants; i++)
+		if (pgrants[i].ref == ref)
+			return pgrants[i].map;
+	m = xengnttab_map_grant_ref(b->xgt, (uint32_t)b->domid, ref, PROT_READ | PROT_WRITE);
+	if (!m || npgrants == MAX_PGRANTS)
+		return m;	/* a full table: the caller unmaps it after use */
+	pgrants[npgrants].ref = ref;
+	pgrants[npgrants].map = m;
+	npgrants++;
+	return m;
+}
+
+static void hb_pgrant_idle(uint8_t *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < npgrants; i++)
+		if (pgrants[i].map == m) {
+			pgrants[i].idle_since = h_now_ms();
+			return;
+		}
+}
+
+static bool hb_pgrant_kept(const uint8_t *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < npgrants; i++)
+		if (pgrants[i].map == m)
+			return true;
+	return false;
+}
+
+/* Serve already checked segments through persistently mapped grants. */
+static int16_t hb_copy_persistent(struct hb *b, uint8_t op, uint64_t sector,
+				  const struct blkif_request_segment *seg, unsigned int n)
+{
+	unsigned int i;
+	uint64_t s = sector;
+	int16_t st = BLKIF_RSP_OKAY;
+
+	for (i = 0; i < n; i++) {
+		unsigned int off = seg[i].first_sect * 512u;
+		unsigned int len = (seg[i].last_sect - seg[i].first_sect + 1u) * 512u;
+		uint8_t *m = hb_pgrant(b, seg[i].gref);
+
+		if (!m) {
+			st = BLKIF_RSP_ERROR;
+			break;
+		}
+		if (op == BLKIF_OP_READ)
+			memcpy(m + off, b->disk + s * 512, len);
+		else
+			memcpy(b->disk + s * 512, m + off, len);
+		s += len / 512;
+		if (hb_pgrant_kept(m))
+			hb_pgrant_idle(m);
+		else
+			xengnttab_unmap(b->xgt, m, 1);
+	}
+	return st;
+}
+
 static int16_t hb_copy(struct hb *b, uint8_t op, uint64_t sector,
 		       const struct blkif_request_segment *seg, unsigned int n,
 		       void **kept)
@@ -246,6 +335,8 @@ static int16_t hb_copy(struct hb *b, uint8_t op, uint64_t sector,
 	}
 	if (s > b->sectors || s < sector)
 		return BLKIF_RSP_ERROR;
+	if (b->persistent && !kept)
+		return hb_copy_persistent(b, op, sector, seg, n);
 	map = xengnttab_map_domain_grant_refs(b->xgt, n, b->domid, refs, prot);
 	if (!map)
 		return BLKIF_RSP_ERROR;
@@ -326,20 +417,21 @@ static bool hb_misbehave(struct hb *b, struct ring *r, const struct blkif_reques
 		r->halted = true;
 		return true;
 	}
-	if (is("id_oor") || is("id_idle") || is("op_mismatch") || is("status_bad") ||
-	    is("id_dup")) {
-		if (is("id_oor"))
+	if (isb("id_oor") || isb("id_idle") || isb("op_mismatch") || isb("status_bad") ||
+	    isb("id_dup")) {
+		if (isb("id_oor"))
 			hb_rsp(r, id ^ 0xdead000000000000ull, op, st);
-		else if (is("id_idle"))
+		else if (isb("id_idle"))
 			hb_rsp(r, id + 1, op, st);
-		else if (is("op_mismatch"))
+		else if (isb("op_mismatch"))
 			hb_rsp(r, id, op == BLKIF_OP_READ ? BLKIF_OP_WRITE : BLKIF_OP_READ, st);
-		else if (is("status_bad"))
+		else if (isb("status_bad"))
 			hb_rsp(r, id, op, 7);
 		else
 			hb_rsp(r, id, op, st);
 		hb_push(b, r);
-		saw("trigger: bogus response sent (id 0x%llx)", (unsigned long long)id);
+		saw("trigger: bogus response sent on queue %u (id 0x%llx)",
+		    (unsigned int)(r - b->r), (unsigned long long)id);
 		h_sleep_ms(1000);
 		/* then the real answer (a duplicate for id_dup) */
 		hb_rsp(r, id, op, st);
@@ -367,6 +459,25 @@ static void hb_request(struct hb *b, struct ring *r, const union blkif_sring_ent
 	b->nreq++;
 	trig = req.sector_number == TRIGGER &&
 	       (req.operation == BLKIF_OP_READ || req.operation == BLKIF_OP_INDIRECT);
+	if (trig && on_q1() && r != &b->r[1]) {
+		/* the _q1 cases misbehave on queue 1 only */
+		if (!b->ntrig_q0++)
+			saw("trigger request arrived on queue %u: served normally",
+			    (unsigned int)(r - b->r));
+		trig = false;
+	}
+	if (is("persistent_scribble") && req.operation == BLKIF_OP_READ) {
+		if (trig && !scribbling && !b->ntrig++) {
+			scribbling = true;
+			saw("trigger: from now on every persistently mapped page idle for %d ms gets 0xEE",
+			    SCRIBBLE_IDLE_MS);
+		} else if (req.sector_number == STOPTRIG && scribbling) {
+			scribbling = false;
+			saw("stop sector read: scribbling ended (%lu page scribbles on %u kept grants)",
+			    b->nscribble, npgrants);
+		}
+		trig = false;
+	}
 	if (trig && is("grant_kept") && !b->ntrig++) {
 		/* serve it but keep the data grants mapped, and scribble on them */
 		if (req.operation == BLKIF_OP_INDIRECT)
@@ -454,6 +565,15 @@ static void hb_serve(struct hb *b)
 		}
 		for (q = 0; q < b->nq; q++)
 			hb_ring(b, &b->r[q]);
+		if (scribbling) {
+			uint64_t now = h_now_ms();
+
+			for (q = 0; q < npgrants; q++)
+				if (now - pgrants[q].idle_since >= SCRIBBLE_IDLE_MS) {
+					memset(pgrants[q].map, 0xEE, PAGE_SZ);
+					b->nscribble++;
+				}
+		}
 		if (keep.map) {
 			memset(keep.map, 0xEE, (size_t)keep.n * PAGE_SZ);
 			if (h_now_ms() >= keep.until) {
@@ -532,6 +652,10 @@ static bool hb_connect(struct hb *b)
 		hb_key(b->be, "max-ring-page-order", "4294967295");
 		saw("advertised max-ring-page-order=4294967295");
 	}
+	if (on_q1())
+		hb_key(b->be, "multi-queue-max-queues", "2");
+	if (is("persistent_scribble"))
+		hb_key(b->be, "feature-persistent", "1");
 	hb_key(b->be, "state", "%d", XenbusStateInitWait);
 	s = h_wait_state(b->fe_state, BIT(XenbusStateInitialised) | BIT(XenbusStateConnected) |
 			 BIT(XenbusStateClosing) | BIT(XenbusStateClosed), 60000);
@@ -545,6 +669,13 @@ static bool hb_connect(struct hb *b)
 	free(proto);
 	order = (unsigned int)h_xs_ull(0, "%s/ring-page-order", b->fe);
 	nq = (unsigned int)h_xs_ull(0, "%s/multi-queue-num-queues", b->fe);
+	if (is("persistent_scribble")) {
+		b->persistent = h_xs_ull(0, "%s/feature-persistent", b->fe) == 1;
+		saw("advertised feature-persistent=1; frontend feature-persistent=%d",
+		    b->persistent);
+	}
+	if (on_q1())
+		saw("advertised multi-queue-max-queues=2; frontend chose %u queue(s)", nq ? nq : 1);
 	if (is("max_queues_huge") || is("max_order_huge"))
 		saw("frontend chose num-queues=%u ring-page-order=%u", nq, order);
 	if (order > XENBLK_MAX_RING_PAGE_ORDER) {
@@ -591,6 +722,9 @@ static void hb_close(struct hb *b)
 		saw("frontend did not reach Closed within 10 s after Closing (state %d)", s);
 	if (keep.map)
 		xengnttab_unmap(b->xgt, keep.map, keep.n);
+	for (q = 0; q < npgrants; q++)
+		xengnttab_unmap(b->xgt, pgrants[q].map, 1);
+	npgrants = 0;
 	for (q = 0; q < b->nq; q++) {
 		if (b->r[q].sring)
 			xengnttab_unmap(b->xgt, b->r[q].sring, b->r[q].npages);
@@ -619,6 +753,8 @@ static const char *const cases[][2] = {
 	{ "rsp_unsolicited", "3 responses before any request" },
 	{ "evtchn_storm", "trigger: 5 s event-channel storm" },
 	{ "grant_kept", "trigger: data grants kept mapped 10 s and scribbled on" },
+	{ "id_dup_q1", "2 queues offered; trigger on queue 1: response twice (duplicate id)" },
+	{ "persistent_scribble", "feature-persistent; after the trigger 0xEE into every idle kept grant" },
 	{ "sectors_zero", "sectors=0" },
 	{ "sectors_huge", "sectors=2^63" },
 	{ "sectors_garbage", "sectors=12abc" },
@@ -661,6 +797,9 @@ int main(int argc, char **argv)
 	if (optind != argc - 1 || B.domid < 1 || B.devid < 0)
 		goto usage;
 	cas = argv[optind];
+	snprintf(cas_base, sizeof(cas_base), "%s", cas);
+	if (strstr(cas_base, "_q1"))
+		*strstr(cas_base, "_q1") = 0;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		known |= !strcmp(cases[i][0], cas);
 	if (!known) {
@@ -692,7 +831,16 @@ int main(int argc, char **argv)
 	saw("%lu requests served (%lu refused), frontend state %d", B.nreq, B.nbad_req,
 	    h_read_state(B.fe_state));
 	hb_close(&B);
-	h_verdict(cas, H_PASS, "%s", seen);
+	if (on_q1() && !B.ntrig) {
+		B.verdict = H_SKIP;
+		saw("NOT RUN: the trigger never arrived on queue 1, so no misbehaviour fired there");
+	}
+	if (is("persistent_scribble") && (!B.persistent || !B.nscribble)) {
+		B.verdict = H_SKIP;
+		saw(B.persistent ? "NOT RUN: no kept grant was idle to scribble on" :
+		    "NOT RUN: the frontend did not turn feature-persistent on");
+	}
+	h_verdict(cas, B.verdict, "%s", seen);
 usage:
 	fprintf(stderr, "usage: hback -d DOMID -v DEVID [-s MiB] [-T] CASE | hback -l\n");
 	return H_SETUP;
