@@ -9,6 +9,8 @@
 #   make check-full      everything, long versions
 #   make demo            boot Xen in QEMU with both modules and run fio
 #   make deb             xenblk-dkms .deb (DKMS source package)
+#   make check-deb       install + remove that .deb with apt in a chroot (root)
+#   make install         modules_install into updates/ + depmod (uninstall)
 #
 # KDIR defaults to the running kernel's build tree, else the Debian 6.1
 # headers the rig boots.
@@ -32,12 +34,12 @@ KBUILD_ARGS := -C $(KDIR) M=$(ROOT) XENBLK_ROOT=$(ROOT) \
 	XENBLK_COMPAT=$(COMPAT_DIR) XENBLK_VERSION=$(XENBLK_VERSION)
 
 .PHONY: all modules compat clean check check-unit check-build check-full \
-	demo bench deb install uninstall help
+	demo bench deb check-deb install uninstall help
 
 all: modules
 
 help:
-	@sed -n '3,13p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
 $(COMPAT_H): $(PROBES) $(ROOT)/scripts/probe-kernel.sh $(KDIR)/include/generated/utsrelease.h
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "No kernel build tree: set KDIR" >&2; exit 1; }
@@ -93,3 +95,6 @@ bench:
 
 deb:
 	$(ROOT)/scripts/deb/build-deb.sh $(BUILD)/deb
+
+check-deb:
+	$(ROOT)/tests/dkms/deb-test.sh
