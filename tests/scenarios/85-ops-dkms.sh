@@ -52,8 +52,8 @@ origin0() {
 [[ -f $DK/status ]] || fail build "no $DK/status: the image was built without tests/dkms/rig-overlay.sh"
 read -r st why <"$DK/status"
 [[ $st == OK ]] || fail build "${why:-unknown}"
-want_b=$(awk '$1 == "xen-blkback.ko" {print $2}' "$DK/srcversions")
-want_f=$(awk '$1 == "xen-blkfront.ko" {print $2}' "$DK/srcversions")
+want_b=$(awk '$1 ~ /^xen-blkback\.ko/ {print $2}' "$DK/srcversions")
+want_f=$(awk '$1 ~ /^xen-blkfront\.ko/ {print $2}' "$DK/srcversions")
 [[ -n $want_b && -n $want_f ]] || fail build "no srcversions recorded: $(tr '\n' ' ' <"$DK/srcversions")"
 rig_result $T/build PASS "$(tr '\n' ' ' <"$DK/dkms-status")in $(awk '$1 == "seconds" {print $2}' "$DK/build-info") s; srcversions back $want_b front $want_f"
 
