@@ -16,7 +16,8 @@
 #      (a tar, not loose .ko files: kbuild's clean deletes *.ko below the repo).
 # The tar is reused while the packaged sources stay byte-identical.
 # Runs as root; needs the rig's prep cache (scripts/rig/prep.sh). Log:
-# $CACHE/logs/dkms-<flavour>.log.
+# $CACHE/logs/dkms-<flavour>.log. Exit status: 0 done, 3 the chroot could
+# not be made (no Debian archive?), anything else: the DKMS build failed.
 while (($#)); do
 	case $1 in
 	--flavour) export FLAVOUR=$2; shift 2 ;;
@@ -47,6 +48,9 @@ trap cleanup EXIT
 
 mount_proc() { mountpoint -q "$DT/proc" || mount -t proc proc "$DT/proc"; }
 
+# the environment, not our code: no chroot with dkms and headers
+env_die() { log "ERROR: $*"; exit 3; }
+
 in_dkms() {
 	chroot "$DT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 		DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"
@@ -73,7 +77,7 @@ make_tree() {
 	(
 		flock 7
 		cp -a --reflink=auto "$TREE" "$DT"
-	) 7>"$FDIR/.lock"
+	) 7>"$FDIR/.lock" || env_die "copying $TREE to $DT failed"
 	rm -f "$DT"/.rig-*
 	printf '#!/bin/sh\nexit 101\n' >"$DT/usr/sbin/policy-rc.d"
 	chmod +x "$DT/usr/sbin/policy-rc.d"
@@ -86,11 +90,11 @@ make_tree() {
 		in_dkms apt-get update >>"$DLOG" 2>&1 || true
 		# shellcheck disable=SC2086
 		in_dkms apt-get install -y --no-install-recommends $DKMS_PKGS >>"$DLOG" 2>&1 ||
-			{ tail -n 20 "$DLOG" >&2; die "apt-get install $DKMS_PKGS in $DT"; }
+			{ tail -n 20 "$DLOG" >&2; env_die "apt-get install $DKMS_PKGS in $DT"; }
 	fi
 	in_dkms apt-get clean
 	echo "$STAMP" >"$DT/.dkms-tree"
-	tree_ok || die "DKMS chroot $DT: no working gcc or no /lib/modules/$KVER/build"
+	tree_ok || env_die "DKMS chroot $DT: no working gcc or no /lib/modules/$KVER/build"
 }
 
 # the package's source tree and its hash

@@ -13,7 +13,8 @@
 # Extra files: dom0 /rig/dkms/{srcversions,build-info,dkms-status,make.log,
 # xenblk.modprobe.conf,uevent-modprobe,status}, domU /rig/dkms/{uevent-modprobe,
 # xenblk.modprobe.conf}.
-# A failed build leaves /rig/dkms/status = "FAIL <why>" for the scenario.
+# A failed build leaves /rig/dkms/status = "FAIL <why>" for the scenario
+# ("SKIP <why>" when no chroot could be made, e.g. no Debian archive).
 [[ " ${RIG_SCENARIOS:-} " == *" 85-ops-dkms "* ]] || return 0
 dkms_u=$1 dkms_o=$2
 mkdir -p "$dkms_o/rig/dkms" "$dkms_u/rig/dkms"
@@ -21,10 +22,15 @@ for dkms_d in "$dkms_o" "$dkms_u"; do
 	install -m 644 "$REPO/scripts/deb/xenblk.modprobe.conf" "$dkms_d/rig/dkms/xenblk.modprobe.conf"
 	install -m 755 "$REPO/tests/dkms/uevent-modprobe" "$dkms_d/rig/dkms/uevent-modprobe"
 done
-if ! dkms_tar=$("$REPO/tests/dkms/dkms-build.sh" --flavour "$FLAVOUR" 2>"$WORK/dkms-build.err"); then
+dkms_rc=0
+dkms_tar=$("$REPO/tests/dkms/dkms-build.sh" --flavour "$FLAVOUR" 2>"$WORK/dkms-build.err") || dkms_rc=$?
+if ((dkms_rc)); then
 	cat "$WORK/dkms-build.err" >&2
-	echo "FAIL DKMS build in the chroot failed: $(grep ERROR "$WORK/dkms-build.err" | tail -n 1)" \
+	# 3: no chroot could be made (environment) -> the scenario SKIPs loudly
+	if ((dkms_rc == 3)); then dkms_v=SKIP; else dkms_v=FAIL; fi
+	echo "$dkms_v DKMS build in the chroot (rc $dkms_rc): $(grep ERROR "$WORK/dkms-build.err" | tail -n 1)" \
 		>"$dkms_o/rig/dkms/status"
+	notice "tests/dkms: $(cat "$dkms_o/rig/dkms/status")"
 	return 1
 fi
 cat "$WORK/dkms-build.err" >&2
@@ -57,4 +63,4 @@ dkms_image "$IMG/dom0-mods.cpio" "$dkms_o" &&
 	echo "OK $(basename "$dkms_tar")" >"$dkms_o/rig/dkms/status" ||
 	echo "FAIL installing the DKMS modules into the images failed" >"$dkms_o/rig/dkms/status"
 log "dkms hook: $(cat "$dkms_o/rig/dkms/status")"
-unset dkms_u dkms_o dkms_d dkms_tar
+unset dkms_u dkms_o dkms_d dkms_tar dkms_rc dkms_v
