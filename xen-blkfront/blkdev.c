@@ -3,6 +3,7 @@
  * xenblk frontend: the gendisk, blk-mq operations and queue limits.
  */
 #include <linux/idr.h>
+#include <linux/interrupt.h>
 #include "blkfront.h"
 
 static const struct block_device_operations xbf_fops = {
@@ -210,6 +211,38 @@ void xbf_blkdev_update_limits(struct xbf_info *info)
 		pr_warn("%s: could not update queue limits: %d\n",
 			xbf_name(info), err);
 	set_disk_ro(info->gd, info->geo.readonly);
+}
+
+/**
+ * xbf_blkdev_irq_affinity - deliver each ring's events to a CPU it serves
+ * @info: the device, disk created, rings connected
+ *
+ * Ring r carries the requests of hardware queue r.  Event channels start
+ * on CPU 0, so without this every completion of a request submitted on
+ * another CPU costs an inter-processor interrupt to complete it where it
+ * was submitted.  The ring's event channel goes to the first online CPU
+ * that blk-mq maps to queue r.
+ */
+void xbf_blkdev_irq_affinity(struct xbf_info *info)
+{
+	const struct blk_mq_queue_map *map;
+	unsigned int r, cpu;
+	int err;
+
+	if (!info->gd)
+		return;
+	map = &info->tag_set.map[HCTX_TYPE_DEFAULT];
+	for (r = 0; map->mq_map && r < info->feat.nr_rings; r++) {
+		for_each_online_cpu(cpu)
+			if (map->mq_map[cpu] == r)
+				break;
+		if (cpu >= nr_cpu_ids || info->rings[r].irq < 0)
+			continue;
+		err = irq_set_affinity(info->rings[r].irq, cpumask_of(cpu));
+		if (err)
+			dev_dbg(&info->xbdev->dev, "ring %u: affinity to CPU %u: %d\n",
+				r, cpu, err);
+	}
 }
 
 /**

@@ -347,6 +347,7 @@ unsigned int xbf_rq_segments(struct xbf_info *info, struct request *rq);
 int xbf_blkdev_create(struct xbf_info *info);
 void xbf_blkdev_destroy(struct xbf_info *info);
 void xbf_blkdev_update_limits(struct xbf_info *info);
+void xbf_blkdev_irq_affinity(struct xbf_info *info);
 void xbf_blkdev_update_capacity(struct xbf_info *info);
 void xbf_complete_rq(struct request *rq, blk_status_t status);
 int xbf_blkdev_init(void);

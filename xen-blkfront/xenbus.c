@@ -386,6 +386,7 @@ static void xbf_connect(struct xbf_info *info)
 	}
 	if (xbf_bring_up(info, prev))
 		goto out;
+	xbf_blkdev_irq_affinity(info);
 	xbf_debugfs_add(info);
 	dev_info(&info->xbdev->dev,
 		 "%s: %llu sectors of %u bytes, %u ring(s) order %u, %u segments/request, persistent %d, bounce %d, flush %u, discard %d%s\n",
