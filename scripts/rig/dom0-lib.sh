@@ -230,13 +230,13 @@ rig_wait_state() {
 # rig_attach DOM TARGET VDEV [rw|ro]: xl block-attach of a dom0 block device
 # (hotplug script: the rig's own, or Debian's with RIG_HOTPLUG=debian)
 rig_attach() {
-	local dom=$1 target=$2 vdev=$3 mode=${4:-rw} script t0
+	local dom=$1 target=$2 vdev=$3 mode=${4:-rw} extra=${5:+,$5} script t0
 	[[ $mode == ro ]] && mode=r
 	[[ $mode == rw ]] && mode=w
 	script=/etc/xen/scripts/xenblk-hotplug
 	[[ $RIG_HOTPLUG == debian ]] && script=block
 	t0=$(rig_uptime)
-	if ! timeout 90 xl block-attach "$dom" "format=raw,vdev=$vdev,access=$mode,script=$script,target=$target"; then
+	if ! timeout 90 xl block-attach "$dom" "format=raw,vdev=$vdev,access=$mode,script=$script$extra,target=$target"; then
 		rig_log "xl block-attach $dom $target $vdev failed"
 		return 1
 	fi

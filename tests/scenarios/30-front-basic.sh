@@ -2,7 +2,8 @@
 # Our xen-blkfront, default parameters, against the backend under test
 # (RIG_BACK): negotiation keys, 4k random reads, crc32c-verified randrw from
 # 512 B to 4 MiB, flush and discard reaching the backend (its statistics
-# move), per-ring debugfs statistics, detach and rmmod.
+# move), online resize, 4 KiB logical blocks, a CD-ROM, per-ring debugfs
+# statistics, tracepoints, detach and rmmod.
 . "${RIG_LIB:-/rig/dom0-lib.sh}"
 T=front-basic
 D=fb
@@ -80,6 +81,43 @@ echo "$tr" | sed 's/^/RIG-LOG trace: /'
 read -r ns nc <<<"$(echo $tr | cut -d' ' -f1-2)"
 ((ns > 0 && nc > 0)) && rig_result $T/tracepoints PASS "$ns xbf_submit, $nc xbf_complete events" ||
 	rig_result $T/tracepoints FAIL "$(echo $tr)"
+
+# 4 KiB logical blocks (loop --sector-size 4096): the backend's sector-size
+# becomes the disk's logical block size; "sectors" stays in 512-byte units.
+truncate -s 32M /run/rig/fb-4k.img && l4k=$(losetup -f --show --sector-size 4096 /run/rig/fb-4k.img) ||
+	fail 4k "4K loop device"
+if rig_attach $D "$l4k" xvde && rig_wait_state $D xvde front 4 && rig_wait_disk $D xvde; then
+	geo=$(rig_domu_run $D 'cd /sys/block/xvde && echo $(cat queue/logical_block_size queue/physical_block_size size)')
+	out=$(rig_fio $D v4k --filename=/dev/xvde --rw=randrw --bsrange=4k-1M --size=32M --iodepth=8 \
+		--ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 --verify_fatal=1)
+	rc=$?
+	bad=$(rig_domu_run $D 'fio --name=b512 --eta=never --filename=/dev/xvde --rw=write --bs=512 --size=4k \
+		--direct=1 --ioengine=psync >/dev/null 2>&1 && echo accepted || echo refused')
+	if [[ $geo == "4096 4096 65536" && $rc == 0 && $bad == refused ]] && grep -q 'err= 0' <<<"$out"; then
+		rig_result $T/lbs-4k PASS "lbs/pbs/size=$geo (backend sector-size=$(rig_be_key $D xvde sector-size) sectors=$(rig_be_key $D xvde sectors)); randrw 4k-1M crc32c clean; 512 B direct write $bad"
+	else
+		echo "$out" | tail -15
+		rig_result $T/lbs-4k FAIL "lbs/pbs/size='$geo' want '4096 4096 65536'; fio rc=$rc; 512 B direct write $bad"
+	fi
+	rig_detach $D xvde
+else
+	rig_result $T/lbs-4k FAIL "4K VBD did not connect"
+fi
+losetup -d "$l4k"
+
+# a CD-ROM: read-only and removable from the backend's info (VDISK_CDROM)
+truncate -s 8M /run/rig/fb-cd.img && lcd=$(losetup -f --show /run/rig/fb-cd.img) || fail cdrom "loop device"
+if rig_attach $D "$lcd" xvdf ro devtype=cdrom && rig_wait_state $D xvdf front 4 && rig_wait_disk $D xvdf; then
+	cd=$(rig_domu_run $D 'cd /sys/block/xvdf && echo $(cat ro removable);
+		dd if=/dev/zero of=/dev/xvdf bs=4k count=1 oflag=direct 2>/dev/null && echo write-accepted || echo write-refused')
+	[[ $(echo $cd) == "1 1 write-refused" ]] &&
+		rig_result $T/cdrom PASS "info=$(rig_be_key $D xvdf info): ro=1 removable=1, write refused" ||
+		rig_result $T/cdrom FAIL "info=$(rig_be_key $D xvdf info): ro/removable/write: $(echo $cd)"
+	rig_detach $D xvdf
+else
+	rig_result $T/cdrom FAIL "cdrom VBD did not connect"
+fi
+losetup -d "$lcd"
 
 rig_detach $D xvdb && rig_detach $D xvdc && rig_detach $D xvdd || fail detach "xl block-detach failed"
 left=$(rig_domu_run $D 'ls /sys/block | grep -c xvd')
