@@ -5,7 +5,9 @@
 # the informative HOSTILE-INFO lines). Later logs override earlier ones.
 # Usage: tests/hostile/report.sh [-o out.md] serial.log...
 # (HOSTILE_REPORT_NOTE: a paragraph printed under the header, e.g. which
-# runs and module builds the logs come from)
+# runs and module builds the logs come from; HOSTILE_INTREE_MISSING: what
+# the in-tree column says for a case the logs have no in-tree run of,
+# default "not run"; make check says "not run in make check")
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 out=$ROOT/build/reports/hostile.md
@@ -17,11 +19,21 @@ trap 'rm -f "$tmp"' EXIT
 HF=$ROOT/build/hostile/hfront HB=$ROOT/build/hostile/hback
 { [[ -x $HF ]] && "$HF" -l | sed 's/^/hostile-front\//'; [[ -x $HB ]] && "$HB" -l | sed 's/^/hostile-back\//'; } \
 	>"$tmp.what" 2>/dev/null || true
-cat "$@" | tr -d '\r' | awk -v whatf="$tmp.what" '
+cat "$@" | tr -d '\r' | awk -v whatf="$tmp.what" -v nomiss="${HOSTILE_INTREE_MISSING:-not run}" '
 	BEGIN {
 		what["hostile-front/destroy_mid_io"] = "xl destroy of the hostile domU during I/O: no dying domain, no backend device left"
 		what["hostile-front/grants_left"] = "debugfs mapped_grants back to 0 once every guest is gone"
 		while ((getline l < whatf) > 0) { sp = index(l, " "); k = substr(l, 1, sp - 1); w = substr(l, sp); sub(/^ +/, "", w); what[k] = w }
+	}
+	# labelled layout variants (54-hostile-front-abi): x32_<case>,
+	# order<N>_<case>, mq_<case>[_q1]
+	function describe(k,   b, c, q) {
+		if (k in what) return what[k]
+		b = k; sub(/^hostile-front\//, "", b)
+		if (b ~ /^x32_/) { c = substr(b, 5); return "x86_32-abi slots: " what["hostile-front/" c] }
+		if (b ~ /^order[0-9]+_/) { c = b; sub(/^order[0-9]+_/, "", c); return "ring-page-order " substr(b, 6, index(b, "_") - 6) ": " what["hostile-front/" c] }
+		if (b ~ /^mq_/) { c = substr(b, 4); q = (c ~ /_q1$/) ? " on queue 1 (queue 0 must serve)" : " on every queue"; sub(/_q1$/, "", c); return "2 queues: " what["hostile-front/" c] q }
+		return ""
 	}
 	function add(name, who, v, reason) {
 		if (name !~ /^hostile-(front|back)\//) return
@@ -51,8 +63,8 @@ cat "$@" | tr -d '\r' | awk -v whatf="$tmp.what" '
 		for (i = 1; i <= n; i++) {
 			k = order[i]; k2 = k; sub(/^hostile-(front|back)\//, "", k2)
 			o = ((k, "ours") in res) ? res[k, "ours"] : "not run"
-			t = ((k, "intree") in res) ? res[k, "intree"] : "not run"
-			printf "| %s | %s | %s | %s |\n", k, (k in what) ? what[k] : "", o, t
+			t = ((k, "intree") in res) ? res[k, "intree"] : nomiss
+			printf "| %s | %s | %s | %s |\n", k, describe(k), o, t
 			if (o == "PASS") p++; else if (o == "FAIL") fl++; else if (o == "SKIP") sk++
 		}
 		print "\n## Details\n"

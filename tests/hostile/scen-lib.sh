@@ -53,6 +53,95 @@ hs_loop() {
 	losetup -f --show "$f"
 }
 
+# hs_attach DOM TARGET VDEV rw|ro [XLOPTS]: rig_attach plus extra xl disk
+# spec options (comma-separated, e.g. no-discard: libxl then writes
+# discard-enable=0 into the backend directory)
+hs_attach() {
+	local dom=$1 target=$2 vdev=$3 mode=$4 xlopts=${5:-} script=/etc/xen/scripts/xenblk-hotplug
+	[[ -n $xlopts ]] || { rig_attach "$dom" "$target" "$vdev" "$mode"; return; }
+	[[ $RIG_HOTPLUG == debian ]] && script=block
+	[[ $mode == ro ]] && mode=r
+	[[ $mode == rw ]] && mode=w
+	if ! timeout 90 xl block-attach "$dom" "format=raw,vdev=$vdev,access=$mode,$xlopts,script=$script,target=$target"; then
+		rig_log "xl block-attach $dom $target $vdev ($xlopts) failed"
+		return 1
+	fi
+	rig_log "attached $target to $dom as $vdev ($mode, $xlopts)"
+}
+
+# ---------------------------------------------------------------- leak accounting
+# hs_acct: one line "grants=<n|na> slab=<kB> sunreclaim=<kB> memfree=<kB>"
+# after sync + drop_caches. grants = our backend's global mapped_grants
+# (debugfs xen-blkback/status) minus the persistent grants the victim VBD
+# (hgood's, served by the same backend) legitimately keeps: what is left
+# belongs to the hostile VBD and must be 0 once it is gone. "na" for a
+# backend without that counter (the in-tree one).
+HS_DBG=/sys/kernel/debug/xen-blkback
+hs_acct() {
+	local mg pg=0 f g
+	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	sync
+	echo 3 >/proc/sys/vm/drop_caches 2>/dev/null
+	if [[ -r $HS_DBG/status ]]; then
+		mg=$(awk '/^mapped_grants:/ {print $2}' "$HS_DBG/status")
+		if [[ -n ${HS_GOOD_ID:-} ]]; then
+			for f in "$HS_DBG"/vbd-"$HS_GOOD_ID"-*/info; do
+				[[ -r $f ]] || continue
+				g=$(awk '/^persistent_grants:/ {print $2}' "$f")
+				pg=$((pg + ${g:-0}))
+			done
+		fi
+		mg=$((mg - pg))
+	else
+		mg=na
+	fi
+	awk -v g="$mg" '/^Slab:/ {s=$2} /^SUnreclaim:/ {u=$2} /^MemFree:/ {f=$2}
+		END {printf "grants=%s slab=%d sunreclaim=%d memfree=%d\n", g, s, u, f}' /proc/meminfo
+}
+
+# Tolerances of one case (kB). A case attaches one VBD, runs for 10-40 s and
+# detaches it; after drop_caches what can move is unreclaimable slab
+# (per-CPU partial slabs, lazily freed xenbus/kernfs objects) and free pages
+# (per-CPU page lists; the hostile VBD's sparse backing file in /run, tmpfs,
+# grows by what the case wrote: a few KiB). Measured on the rig (2 GiB dom0,
+# TCG, the 27 cases of 50 and 54 against our backend): SUnreclaim -12..+84 kB,
+# MemFree -504..+124 kB per case. The tolerances are ten times that and still
+# far below what one leaked VBD costs (a ring's request pool with its
+# segment arrays and pages: MiBs), so a backend that leaks per VBD fails
+# within a case; grants have no tolerance at all.
+HS_SLAB_TOL=${HS_SLAB_TOL:-1024}
+HS_FREE_TOL=${HS_FREE_TOL:-8192}
+
+# hs_acct_verdict BEFORE AFTER: prints "<verdict>|<text>"; FAIL on any leaked
+# grant mapping (polled for 5 s: unmapping may lag the device removal) or a
+# memory delta beyond the tolerances
+hs_acct_verdict() {
+	local b=$1 a=$2 i gb ga v=PASS t mem
+	gb=${b#grants=}; gb=${gb%% *}
+	for ((i = 0; i < 10; i++)); do
+		ga=${a#grants=}; ga=${ga%% *}
+		[[ $gb == na || $ga == na || $ga == "$gb" ]] && break
+		sleep 0.5
+		a=$(hs_acct)
+	done
+	t=$(awk -v b="$b" -v a="$a" -v st="$HS_SLAB_TOL" -v ft="$HS_FREE_TOL" 'BEGIN {
+		split(b, x, /[ =]/); split(a, y, /[ =]/)
+		ds = y[4] - x[4]; du = y[6] - x[6]; df = y[8] - x[8]
+		bad = (du > st) ? " SUNRECLAIM+" du "kB>" st : ""
+		bad = bad ((-df > ft) ? " MEMFREE" df "kB<-" ft : "")
+		printf "%s|slab %+dkB sunreclaim %+dkB memfree %+dkB", (bad != "") ? "FAIL" bad : "ok", ds, du, df }')
+	if [[ $gb == na || $ga == na ]]; then
+		t+=", grants n/a (no debugfs counter)"
+	elif [[ $ga != "$gb" ]]; then
+		v=FAIL t+=", LEAKED $((ga - gb)) grant mapping(s) (mapped_grants other than the victim's persistent ones: $gb before, $ga after)"
+	else
+		t+=", grants $gb before and after"
+	fi
+	mem=${t%%|*}
+	[[ $mem == FAIL* ]] && { v=FAIL; t+=" (memory over tolerance:${mem#FAIL})"; }
+	echo "$v|${t#*|}"
+}
+
 # hs_good_io DOM VDEV: a 4 MiB direct read on another VBD must succeed
 # within 30 s. dd runs in the background so a hung disk cannot block the
 # domU's command agent; prints why not.
@@ -86,6 +175,13 @@ HS_FRONT_REQ="baseline bad_op unadvertised_op nseg_zero nseg_over first_gt_last 
 bad_gref indirect_count indirect_op indirect_segs double_fetch"
 HS_FRONT_RING="evtchn_storm never_consume ring_overflow req_prod_back xs_flap no_ring order_over
 order_huge queues_over queues_huge bad_ringref bad_evtchn bad_protocol"
+# layouts: request-level cases in the x86_32-abi slot layout; valid
+# multi-page rings; two valid queues, attacks on queue 1 (queue 0 must serve)
+HS_FRONT_ABI="x32_baseline:baseline:-a,32 x32_bad_op:bad_op:-a,32 x32_nseg_over:nseg_over:-a,32
+x32_indirect_segs:indirect_segs:-a,32 x32_first_gt_last:first_gt_last:-a,32
+x32_past_end:past_end:-a,32 x32_bad_gref:bad_gref:-a,32 x32_double_fetch:double_fetch:-a,32
+order2_baseline:baseline:-o,2 order4_baseline:baseline:-o,4 mq_baseline:baseline:-q,2
+mq_ring_overflow_q1:ring_overflow:-q,2,-Q,1 mq_bad_op_q1:bad_op:-q,2,-Q,1"
 HS_LETTERS=(b c d e f g h i j k l m n o p q r s t u v w x y z)
 HS_NEXT=0
 
@@ -111,9 +207,12 @@ hs_hf_start() {
 		sed 's/^/RIG-LOG hf: /'
 }
 
-# hs_front_case WHICH CASE TARGET MODE: one hfront case on a fresh VBD
+# hs_front_case WHICH CASE TARGET MODE [HFOPTS] [LABEL] [XLOPTS]: one hfront
+# case on a fresh VBD (HFOPTS: hfront layout options such as "-a 32"; LABEL:
+# the verdict's name instead of CASE; XLOPTS: extra xl disk spec options)
 hs_front_case() {
-	local which=$1 c=$2 target=$3 mode=$4 P=hostile-front/$2 v devid id out rc line hv reason bad new
+	local which=$1 c=$2 target=$3 mode=$4 hfopts=${5:-} P=hostile-front/${6:-$2} xlopts=${7:-}
+	local v devid id out rc line hv reason bad new acct0 acct1 av
 	local extra=""
 	if [[ ${HS_HF_OK:-1} != 1 ]]; then
 		rig_log "hostile domU not answering: restarting it"
@@ -123,10 +222,11 @@ hs_front_case() {
 	id=$(rig_domid hf)
 	v=$(hs_next_vdev "$id") || { hs_verdict "$which" "$P" FAIL "no free vdev left (earlier detaches failed)"; return; }
 	devid=$(hs_devid "$v")
-	rig_attach hf "$target" "$v" "$mode" || { hs_verdict "$which" "$P" FAIL "xl block-attach failed"; return; }
+	acct0=$(hs_acct)
+	hs_attach hf "$target" "$v" "$mode" "$xlopts" || { hs_verdict "$which" "$P" FAIL "xl block-attach failed"; return; }
 	rig_wait_state hf "$v" back 2 15 || { hs_verdict "$which" "$P" FAIL "backend never reached InitWait"; return; }
 	hs_mark0
-	out=$(rig_domu_run hf "hfront -v $devid $c" 150)
+	out=$(rig_domu_run hf "hfront -v $devid $hfopts $c" 150)
 	rc=$?
 	sed "s/^/HOSTILE-OUT $which $c: /" <<<"$out"
 	line=$(grep '^HOSTILE-RESULT:' <<<"$out" | tail -n 1)
@@ -159,6 +259,13 @@ hs_front_case() {
 		[[ $hv == SKIP ]] || hv=FAIL
 		extra+=" backend device vbd-$id-$devid still present 20 s after detach (ring/grants kept);"
 	fi
+	acct1=$(hs_acct)
+	av=$(hs_acct_verdict "$acct0" "$acct1")
+	echo "HOSTILE-ACCT $which ${P#hostile-front/}: before $acct0; after $acct1"
+	if [[ $av == FAIL* && $hv != SKIP ]]; then
+		hv=FAIL
+	fi
+	extra+=" leaks: ${av#*|};"
 	hs_verdict "$which" "$P" "$hv" "$reason;${extra} dom0 log: ${new:-none}"
 }
 
@@ -198,6 +305,22 @@ hs_front_destroy() {
 	fi
 }
 
+# hs_front_case_spec WHICH SPEC RW RO: SPEC is a case name, or
+# LABEL:CASE:HFOPTS with commas for spaces in HFOPTS (x32_bad_op:bad_op:-a,32)
+hs_front_case_spec() {
+	local which=$1 spec=$2 rw=$3 ro=$4 label c opts=""
+	IFS=: read -r label c opts <<<"$spec"
+	[[ -n $c ]] || c=$label
+	opts=${opts//,/ }
+	case $c in
+	ro_write) hs_front_case "$which" "$c" "$ro" ro "$opts" "$label" ;;
+	# a VBD whose toolstack config disables discard (discard-enable=0):
+	# the backend must not advertise it and must refuse BLKIF_OP_DISCARD
+	unadvertised_op) hs_front_case "$which" "$c" "$rw" rw "$opts" "$label" no-discard ;;
+	*) hs_front_case "$which" "$c" "$rw" rw "$opts" "$label" ;;
+	esac
+}
+
 # hs_front_suite ours|intree CASES [final]: hostile-frontend cases against
 # the backend WHICH; with final=1 also xl destroy mid-I/O and the grant count
 hs_front_suite() {
@@ -217,6 +340,7 @@ hs_front_suite() {
 		rig_wait_disk hgood xvdb ||
 		{ hs_verdict "$which" hostile-front/setup FAIL "victim domU hgood with a VBD did not come up"; return 0; }
 	HS_VICTIM=1
+	HS_GOOD_ID=$(rig_domid hgood)
 	if ! hs_good_io hgood xvdb; then
 		# before any attack: a plain interop problem, reported once
 		hs_verdict "$which" hostile-front/victim_io FAIL "before any attack, the victim VBD (in-tree blkfront, persistent grants on, $which blkback, null_blk) did not serve a 4 MiB read; dom0: $(dmesg | grep -i 'blkback\|xbb' | tail -n 2 | cut -c1-200 | tr '\n' '|') be state $(rig_be_key hgood xvdb state) fe state $(rig_fe_key hgood xvdb state); the per-case victim check is skipped"
@@ -225,11 +349,7 @@ hs_front_suite() {
 	fi
 	hs_hf_start || { hs_verdict "$which" hostile-front/setup FAIL "hostile domU did not start"; return 0; }
 	for c in $cases; do
-		if [[ $c == ro_write ]]; then
-			hs_front_case "$which" "$c" "$ro" ro
-		else
-			hs_front_case "$which" "$c" "$rw" rw
-		fi
+		hs_front_case_spec "$which" "$c" "$rw" "$ro"
 	done
 	if ((final)); then
 		hs_front_destroy "$which" "$rw"
@@ -263,15 +383,18 @@ hs_grants_left() {
 
 # ---------------------------------------------------------------- hostile backend suite
 HS_BACK_IO="baseline rsp_overflow id_oor id_dup id_idle op_mismatch status_bad rsp_unsolicited
-evtchn_storm grant_kept"
+evtchn_storm grant_kept id_dup_q1 persistent_scribble"
 HS_BACK_KEYS="sectors_zero sectors_huge sectors_garbage ssize_zero ssize_npow2 ssize_huge
 info_all keys_missing max_queues_huge max_order_huge max_indirect_huge"
 # cases whose bogus response must leave a log line in the domU
-HS_BACK_MUSTLOG=" rsp_overflow id_oor id_dup id_idle op_mismatch status_bad rsp_unsolicited "
+HS_BACK_MUSTLOG=" rsp_overflow id_oor id_dup id_idle op_mismatch status_bad rsp_unsolicited id_dup_q1 "
+# cases whose xenstore geometry the frontend must refuse: it must not reach
+# Connected within 20 s and must say why in one log line
+HS_BACK_MUSTREFUSE=" sectors_huge sectors_garbage "
 
 # hs_back_case WHICH CASE: one hback case against the frontend in domU "hb"
 hs_back_case() {
-	local which=$1 c=$2 P=hostile-back/$2 v devid id pid i fs out rc log line hv reason bad new extra=""
+	local which=$1 c=$2 P=hostile-back/$2 v devid id pid i fs out rc log line hv hbv reason bad new extra=""
 	hs_dom_alive hb || { hs_verdict "$which" "$P" FAIL "victim domU hb is not answering (earlier case?)"; return; }
 	id=$(rig_domid hb)
 	v=$(hs_next_vdev "$id") || { hs_verdict "$which" "$P" FAIL "no free vdev"; return; }
@@ -286,10 +409,34 @@ hs_back_case() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	if [[ $fs == 4 ]]; then
+	if [[ $fs == 4 && $c == persistent_scribble ]]; then
+		# data read and written (through the page cache too) BEFORE the
+		# trigger; then 3 s without I/O while hback scribbles on every
+		# idle kept grant; then the stop read; nothing may show 0xEE
 		out=$(rig_domu_run hb "i=0; while [ ! -b /dev/$v ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
 cat /sys/block/$v/size 2>/dev/null | sed 's/^/size=/'
-timeout 40 dd if=/dev/$v of=/dev/null bs=4096 skip=512 count=1 iflag=direct >/tmp/trig 2>&1; echo trigger-rc=\$?; tail -n 1 /tmp/trig" 70)
+dd if=/dev/urandom of=/tmp/pat bs=64k count=16 2>/dev/null; dd if=/dev/urandom of=/tmp/pat2 bs=64k count=16 2>/dev/null
+timeout 20 dd if=/tmp/pat of=/dev/$v bs=64k seek=64 oflag=direct 2>/dev/null
+timeout 20 dd if=/dev/$v of=/tmp/rd1 bs=64k skip=64 count=16 2>/dev/null
+timeout 20 dd if=/tmp/pat2 of=/dev/$v bs=64k seek=128 conv=fsync 2>/dev/null
+timeout 40 dd if=/dev/$v of=/dev/null bs=4096 skip=512 count=1 iflag=direct >/tmp/trig 2>&1; echo trigger-rc=\$?
+sleep 3
+timeout 20 dd if=/dev/$v of=/dev/null bs=4096 skip=768 count=1 iflag=direct 2>/dev/null
+cmp -s /tmp/rd1 /tmp/pat || echo VERIFY-MISMATCH-read-copy
+timeout 20 dd if=/dev/$v bs=64k skip=64 count=16 2>/dev/null | cmp -s - /tmp/pat || echo SCRIBBLE-SEEN-page-cache-read
+timeout 20 dd if=/dev/$v bs=64k skip=128 count=16 2>/dev/null | cmp -s - /tmp/pat2 || echo SCRIBBLE-SEEN-page-cache-written
+timeout 20 dd if=/dev/$v bs=64k skip=64 count=16 iflag=direct 2>/dev/null | cmp -s - /tmp/pat || echo VERIFY-MISMATCH-disk-1
+timeout 20 dd if=/dev/$v bs=64k skip=128 count=16 iflag=direct 2>/dev/null | cmp -s - /tmp/pat2 || echo VERIFY-MISMATCH-disk-2
+echo verify-done" 150)
+		rc=$?
+	elif [[ $fs == 4 ]]; then
+		# the _q1 cases: the trigger from vCPU 1, whose blk-mq queue is
+		# the frontend's second ring
+		local pin=""
+		[[ $c == *_q1 ]] && pin="taskset -c 1"
+		out=$(rig_domu_run hb "i=0; while [ ! -b /dev/$v ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
+cat /sys/block/$v/size 2>/dev/null | sed 's/^/size=/'
+timeout 40 $pin dd if=/dev/$v of=/dev/null bs=4096 skip=512 count=1 iflag=direct >/tmp/trig 2>&1; echo trigger-rc=\$?; tail -n 1 /tmp/trig" 70)
 		rc=$?
 		if [[ $c == grant_kept ]]; then
 			out+=$'\n'$(rig_domu_run hb "dd if=/dev/urandom of=/tmp/pat bs=64k count=16 2>/dev/null
@@ -315,7 +462,8 @@ done; echo verify-done" 150)
 	wait "$pid" 2>/dev/null
 	sed "s/^/HOSTILE-HBACK $which $c: /" "$log"
 	line=$(grep '^HOSTILE-RESULT:' "$log" | tail -n 1)
-	reason=${line#HOSTILE-RESULT: "$c" PASS }
+	hbv=$(awk '{print $3}' <<<"$line")
+	reason=${line#HOSTILE-RESULT: "$c" "$hbv" }
 	new=$(hs_newU hb)
 	sed "s/^/HOSTILE-DMESGU $which $c: /" <<<"$new"
 	bad=$(grep -E "$HS_BAD" <<<"$new" | head -n 3 | tr '\n' '|')
@@ -328,6 +476,22 @@ done; echo verify-done" 150)
 	[[ $out == *VERIFY-MISMATCH* || $out == *SCRIBBLE-SEEN* ]] && { hv=FAIL; extra+=" data corrupted by the kept grant;"; }
 	if [[ $HS_BACK_MUSTLOG == *" $c "* && -z $(grep -v '^$' <<<"$new") ]]; then
 		hv=FAIL extra+=" frontend logged nothing about the bogus response;"
+	fi
+	if [[ $HS_BACK_MUSTREFUSE == *" $c "* ]]; then
+		if [[ $fs == 4 ]]; then
+			hv=FAIL extra+=" frontend ACCEPTED the geometry (reached Connected);"
+		elif ! grep -q . <<<"$new"; then
+			hv=FAIL extra+=" frontend refused silently (no log line);"
+		fi
+	fi
+	# hback's own verdict: FAIL, or SKIP when the misbehaviour never fired
+	# (e.g. the frontend did not use a second queue / persistent grants)
+	if [[ $hbv == FAIL ]]; then
+		hv=FAIL
+	elif [[ $hbv == SKIP && $hv == PASS ]]; then
+		hv=SKIP
+	elif [[ -z $line ]]; then
+		hv=FAIL extra+=" hback printed no result;"
 	fi
 	xenstore-exists "/local/domain/$id/device/vbd/$devid" 2>/dev/null &&
 		xenstore-rm "/local/domain/$id/device/vbd/$devid" 2>/dev/null
