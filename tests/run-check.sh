@@ -185,6 +185,30 @@ rig_verdicts() {
 		result FAIL "rig/boot-$(basename "$1" .log)" "the rig produced no verdict, see $1"
 }
 
+# build/reports/hostile.md from the serial logs of this run's boots, when
+# they ran a hostile-peer scenario (LIST: the scenario list). Without the
+# in-tree runs (55-59, check-full only) that column says "not run in make check".
+hostile_report() {
+	local list=$1 note miss="not run" logs
+	mapfile -t logs < <(sed -n 's/.*serial log: //p' "$OUT"/rig-*.log 2>/dev/null | sort -u)
+	((${#logs[@]})) || return 0
+	grep -qE 'RIG-TEST: hostile-|HOSTILE-INFO: hostile-' "${logs[@]}" 2>/dev/null || return 0
+	make -s -C "$ROOT/tests/hostile" > "$OUT/hostile-build.log" 2>&1 ||
+		say "hostile programs did not build: the report lacks case descriptions"
+	note="From make check on $(date -u '+%Y-%m-%d %H:%M UTC'); logs: ${logs[*]#"$ROOT"/}"
+	if ! grep -q 'hostile-intree' <<<"$list"; then
+		miss="not run in make check"
+		note+=" (the in-tree driver runs 55-59 are make check-full only)"
+	fi
+	if HOSTILE_INTREE_MISSING=$miss HOSTILE_REPORT_NOTE=$note \
+		"$ROOT/tests/hostile/report.sh" -o "$ROOT/build/reports/hostile.md" "${logs[@]}" \
+		> "$OUT/hostile-report.log" 2>&1; then
+		say "$(cat "$OUT/hostile-report.log")"
+	else
+		result FAIL report/hostile "tests/hostile/report.sh failed, see $OUT/hostile-report.log"
+	fi
+}
+
 # Each QEMU runs Xen with one vCPU under TCG, so with two host cores two
 # boots side by side finish the scenarios in about half the time.
 section_rig() {
@@ -222,6 +246,7 @@ section_rig() {
 		grep -E '^\[rig\] (RIG-TEST|NOTICE)|serial log:|total ' "$OUT/rig-$g.log" | sed 's/^/    /'
 		rig_verdicts "$OUT/rig-$g.log"
 	done
+	hostile_report "$list"
 }
 
 # build/reports/lifecycle.md from the serial logs of this run's boots
