@@ -10,8 +10,10 @@
  * With feature-persistent, a mapping is kept in the VBD's red-black tree
  * keyed by grant reference and reused by later requests of any ring of the
  * VBD. The tree has a budget (max_persistent_grants per VBD); when it is
- * full, new grants are mapped one-shot and the least recently used idle
- * entries are purged by the next ring housekeeping pass. Entries idle for
+ * full, new grants are mapped one-shot and the next ring housekeeping pass
+ * purges least recently used entries that have not been used for a second
+ * (never ones in active use: that would turn a working set larger than the
+ * budget into a map and an unmap per segment).  Entries idle for
  * longer than persistent_grant_idle_secs are purged as well. All rings share
  * one spinlock for the tree; it is held only for the lookup/insert/release
  * of an entry, never across a hypercall, and its contention is counted
@@ -339,24 +341,57 @@ void xbb_unmap_segs(struct xbb_ring *ring, struct xbb_seg *segs,
 	}
 }
 
+/*
+ * How many entries a purge pass may unmap: @hard beyond the budget (oldest
+ * first, whatever their age), and, when the tree filled up, @soft more to
+ * make room, but only among entries unused for XBB_PG_MIN_AGE.  A
+ * frontend cycling through more grants than the budget then keeps the
+ * tree's entries persistent and maps the rest one-shot, instead of every
+ * request evicting an entry that the next one needs again.
+ */
+struct xbb_pg_quota {
+	unsigned int hard;
+	unsigned int soft;
+	unsigned long idle;
+};
+
+#define XBB_PG_MIN_AGE	HZ
+
+/* Should the LRU-first entry @pg go?  Consumes quota if so. */
+static bool xbb_pg_victim(struct xbb_pgrant *pg, struct xbb_pg_quota *q)
+{
+	unsigned long age = jiffies - pg->last_used;
+
+	if (q->idle && age > q->idle)
+		return true;
+	if (q->hard) {
+		q->hard--;
+		return true;
+	}
+	if (q->soft && age > XBB_PG_MIN_AGE) {
+		q->soft--;
+		return true;
+	}
+	return false;
+}
+
 /* Unlink up to XBB_BATCH unused entries that are idle or must be evicted. */
 static unsigned int xbb_pg_collect(struct xbb_pgtree *pgt,
 				   struct xbb_pgrant **victims,
-				   unsigned int *evict, unsigned long idle)
+				   struct xbb_pg_quota *q)
 {
 	struct xbb_pgrant *pg, *tmp;
 	unsigned int nr = 0;
 
 	xbb_pgt_lock(pgt);
 	list_for_each_entry_safe(pg, tmp, &pgt->lru, lru) {
-		bool stale = idle && time_after(jiffies, pg->last_used + idle);
-
-		if (nr == XBB_BATCH || (!stale && !*evict))
+		if (nr == XBB_BATCH)
 			break;
 		if (pg->users)
 			continue;
-		if (!stale)
-			(*evict)--;
+		/* The list is in order of use: the rest is younger. */
+		if (!xbb_pg_victim(pg, q))
+			break;
 		rb_erase(&pg->node, &pgt->root);
 		list_del(&pg->lru);
 		pgt->count--;
@@ -379,16 +414,15 @@ static void xbb_pg_release(struct xbb_ring *ring, struct xbb_pgrant **victims,
 	ring->st.pg_evictions += nr;
 }
 
-static unsigned int xbb_pg_excess(struct xbb_pgtree *pgt)
+static void xbb_pg_quota(struct xbb_pgtree *pgt, struct xbb_pg_quota *q)
 {
 	unsigned int budget = READ_ONCE(xbb_max_pgrants);
 	unsigned int count = READ_ONCE(pgt->count);
-	unsigned int excess = count > budget ? count - budget : 0;
 
+	q->hard = count > budget ? count - budget : 0;
 	/* When full, make room for a tenth of the budget of new grants. */
-	if (READ_ONCE(pgt->full))
-		excess = max(excess, max(budget / 10, 1U));
-	return excess;
+	q->soft = READ_ONCE(pgt->full) ? max(budget / 10, 1U) : 0;
+	q->idle = READ_ONCE(xbb_pgrant_idle_secs) * HZ;
 }
 
 /**
@@ -400,17 +434,17 @@ static unsigned int xbb_pg_excess(struct xbb_pgtree *pgt)
 void xbb_pgtree_purge(struct xbb_ring *ring)
 {
 	struct xbb_pgtree *pgt = &ring->vbd->pgt;
-	unsigned long idle = READ_ONCE(xbb_pgrant_idle_secs) * HZ;
 	struct xbb_pgrant *victims[XBB_BATCH];
-	unsigned int evict, nr;
+	struct xbb_pg_quota q;
+	unsigned int nr;
 
 	if (!mutex_trylock(&pgt->purge_lock))
 		return;
-	evict = xbb_pg_excess(pgt);
+	xbb_pg_quota(pgt, &q);
 	WRITE_ONCE(pgt->full, false);
 	xbb_unmap_flush(ring);
 	do {
-		nr = xbb_pg_collect(pgt, victims, &evict, idle);
+		nr = xbb_pg_collect(pgt, victims, &q);
 		xbb_pg_release(ring, victims, nr);
 	} while (nr == XBB_BATCH);
 	mutex_unlock(&pgt->purge_lock);
