@@ -121,7 +121,12 @@ static void xbb_set_limits(struct xbb_vbd *vbd)
 	lim->logical_block_size = bdev_logical_block_size(bdev);
 	lim->readonly = vbd->readonly;
 	lim->check_handle = false;
-	lim->flush = true;
+	/*
+	 * A cache flush only means something on a device with a volatile
+	 * write cache; without one, guests need not send flushes at all.
+	 * Barriers (drain + flush) are always offered: they order writes.
+	 */
+	lim->flush = bdev_write_cache(bdev);
 	lim->barrier = true;
 	lim->discard = !vbd->readonly && bdev_max_discard_sectors(bdev) &&
 		xenbus_read_unsigned(vbd->dev->nodename,
