@@ -159,6 +159,7 @@ struct xbb_seg {
  * @status: BLKIF_RSP_* to send
  * @segs: segment array (@inline_segs or allocated)
  * @inline_segs: storage for direct requests
+ * @discard_work: runs a discard off the ring kthread
  */
 struct xbb_req {
 	struct list_head node;
@@ -176,6 +177,7 @@ struct xbb_req {
 	int status;
 	struct xbb_seg *segs;
 	struct xbb_seg inline_segs[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+	struct work_struct discard_work;
 };
 
 /**

@@ -2,9 +2,10 @@
 /*
  * xen-blkback: requests to the block layer. Data requests become one or
  * more bios over the mapped grant pages (the caller holds a plug); discards
- * are issued synchronously from the ring kthread.
+ * run on a workqueue.
  */
 #include <linux/bio.h>
+#include <linux/workqueue.h>
 #include "common.h"
 
 static void xbb_req_put(struct xbb_req *req)
@@ -97,12 +98,10 @@ void xbb_io_dispatch(struct xbb_req *req)
 	xbb_req_put(req);
 }
 
-/**
- * xbb_io_discard() - discard (or securely erase) a range, synchronously
- * @req: a validated discard request
- */
-void xbb_io_discard(struct xbb_req *req)
+/* Discards can take long (a whole device): run them off the ring kthread. */
+static void xbb_discard_work(struct work_struct *work)
 {
+	struct xbb_req *req = container_of(work, struct xbb_req, discard_work);
 	struct xbb_vbd *vbd = req->ring->vbd;
 	struct block_device *bdev = vbd->bdev;
 	int err;
@@ -118,4 +117,18 @@ void xbb_io_discard(struct xbb_req *req)
 	else if (err)
 		req->status = BLKIF_RSP_ERROR;
 	xbb_ring_complete(req);
+}
+
+/**
+ * xbb_io_discard() - discard (or securely erase) a range
+ * @req: a validated discard request
+ *
+ * The discard runs on a workqueue so that the ring keeps serving reads and
+ * writes meanwhile; completion goes through xbb_ring_complete() like any
+ * other request, and the ring kthread waits for it before it stops.
+ */
+void xbb_io_discard(struct xbb_req *req)
+{
+	INIT_WORK(&req->discard_work, xbb_discard_work);
+	queue_work(system_unbound_wq, &req->discard_work);
 }
