@@ -260,6 +260,23 @@ report_lifecycle() {
 	say "lifecycle report: $(bash "$ROOT/tests/lifecycle/report.sh" -s "$want" "${logs[@]}") -> build/reports/lifecycle.md"
 }
 
+# build/reports/interop.md (tests/interop): from 40-interop-subset's boot in
+# make check; check-full then runs the whole matrix, one boot per kernel
+# generation (scripts/interop/run.sh), and its cells become results too.
+report_interop() {
+	local logs l
+	if grep -q 'interop/' "$OUT"/rig-*.log 2>/dev/null; then
+		mapfile -t logs < <(grep -l 'interop/' "$OUT"/rig-*.log | xargs sed -n 's/.*serial log: //p' | sort -u)
+		((${#logs[@]})) && say "interop report (subset): $("$ROOT/scripts/interop/report.sh" \
+			-t "Interoperability matrix (make check subset)" "${logs[@]}" 2>&1 | tail -n 2 | head -n 1) -> build/reports/interop.md"
+	fi
+	[[ -n ${XENBLK_FULL:-} && -z ${RIG_SCENARIOS:-} && -z ${XENBLK_SKIP_RIG:-} ]] || return 0
+	say "phase: interop matrix, all pairs x cases x kernel generations (scripts/interop/run.sh, hours under TCG)"
+	"$ROOT/scripts/interop/run.sh" >"$OUT/interop.log" 2>&1
+	for l in $(sed -n 's/^run log: //p' "$OUT/interop.log"); do rig_verdicts "$l"; done
+	say "interop report (full): $(tail -n 3 "$OUT/interop.log" | grep -m1 passed) -> build/reports/interop.md"
+}
+
 KDIR=${KDIR:-}
 if section_deps; then
 	[[ -n $KDIR ]] || KDIR=$("$ROOT/scripts/rig-kdir.sh")
@@ -273,6 +290,7 @@ if section_deps; then
 	if ((built)); then
 		section_rig
 		report_lifecycle
+		report_interop
 	else
 		result FAIL rig "not run: our modules did not build"
 	fi
