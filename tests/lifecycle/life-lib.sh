@@ -14,6 +14,10 @@ life_n() { if [[ -n ${RIG_FULL:-} ]]; then echo "$2"; else echo "$1"; fi; }
 # life_conlog DOM: the guest's console log (CR stripped)
 life_conlog() { tr -d '\r' <"$RIG_CONSOLE_DIR/guest-$1.log" 2>/dev/null; }
 
+# life_contail DOM [lines=40]: the tail of the guest's console log, prefixed
+# (the guest's side of a failure when its agent no longer answers)
+life_contail() { life_conlog "$1" | tail -n "${2:-40}" | sed "s/^/RIG-CONSOLE $1: /"; }
+
 # life_forget DOM: drop the cached domid (it changes on xl restore)
 life_forget() { rm -f "$RIG_STATE/domid.$1"; }
 
@@ -45,17 +49,24 @@ life_xs_order() { xenstore-write "/local/domain/$(rig_domid "$1")/data/$2" 1; }
 life_guest_agent() {
 	echo 0 >"$RIG_STATE/life-seq.$1"
 	rig_domu_run "$1" '(n=0; while :; do c=$(xenstore-read data/life-cmd 2>/dev/null); s=${c%% *}
-if [ -n "$c" ] && [ "$s" != "$n" ]; then n=$s; echo "${c#* }" | base64 -d >/tmp/life-cmd.sh; sh /tmp/life-cmd.sh; fi
+if [ -n "$c" ] && [ "$s" != "$n" ]; then n=$s; echo "${c#* }" | base64 -d >/tmp/life-cmd.sh; sh /tmp/life-cmd.sh
+xenstore-write data/life-ack "$s"; fi
 sleep 1; done) </dev/null >/dev/hvc0 2>&1 &'
 }
 
-# life_run_bg DOM 'command': hand a command to life_guest_agent
+# life_run_bg DOM 'command': hand a command to life_guest_agent and wait
+# until it has started it (data/life-ack)
 life_run_bg() {
 	local seq=0
 	[[ -f $RIG_STATE/life-seq.$1 ]] && read -r seq <"$RIG_STATE/life-seq.$1"
 	seq=$((seq + 1))
 	echo "$seq" >"$RIG_STATE/life-seq.$1"
-	xenstore-write "/local/domain/$(rig_domid "$1")/data/life-cmd" "$seq $(base64 -w0 <<<"$2")"
+	local d
+	d=/local/domain/$(rig_domid "$1")/data
+	xenstore-write "$d/life-cmd" "$seq $(base64 -w0 <<<"$2")" || return 1
+	# one command at a time: the agent only sees the latest value
+	rig_xs_wait "$d/life-ack" "$seq" 60 >/dev/null ||
+		{ rig_log "life_run_bg: $1 did not take command $seq"; return 1; }
 }
 
 # life_guest_loop DOM TAG VDEV MAXITER fio-args...: in the guest, run fio

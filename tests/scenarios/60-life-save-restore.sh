@@ -21,7 +21,7 @@ N=$(life_n 3 10)
 WEAK="max_queues=1 max_ring_page_order=0 feature_persistent=0 max_indirect_segments=32"
 STRONG="max_queues=2"	# 2 vCPUs -> 2 rings; order, indirect and persistent at the defaults
 INTREE_WEAK="max_queues=1 max_ring_page_order=0 feature_persistent=0"
-fail() { rig_result "$T/$1" FAIL "$2"; rig_dmesg0 30; xl destroy $D >/dev/null 2>&1; life_nbd_stop; exit 0; }
+fail() { rig_result "$T/$1" FAIL "$2"; rig_dmesg0 30; life_contail $D; xl destroy $D >/dev/null 2>&1; life_nbd_stop; exit 0; }
 NBD_PID=
 life_nbd_stop() {
 	nbd-client -d /dev/nbd0 >/dev/null 2>&1
@@ -52,9 +52,10 @@ FIO="--rw=randwrite --bs=16k --size=1M --offset_increment=1M --numjobs=2 --iodep
 rd=$(rig_brd 64) || fail setup "backing device"
 life_nbd_start || fail setup "nbd-server/nbd-client did not give /dev/nbd0"
 rig_load_back ours $WEAK || fail setup "our backend did not load with [$WEAK]"
-rig_domu_start $D 2 128 || fail setup "domU did not start"
+rig_domu_start $D 2 256 || fail setup "domU did not start"
 rig_load_front $D ours || fail setup "our xen-blkfront did not load"
 life_guest_agent $D || fail setup "could not start the restore-proof guest agent"
+rig_log "restore-proof guest agent started"
 rig_attach $D "$rd" xvdb && rig_attach $D /dev/nbd0 xvdc || fail attach "xl block-attach failed"
 for v in xvdb xvdc; do
 	rig_wait_state $D $v back 4 && rig_wait_state $D $v front 4 && rig_wait_disk $D $v ||
@@ -62,8 +63,9 @@ for v in xvdb xvdc; do
 done
 
 # 1. the loops, N save/restore cycles; the first one from WEAK to STRONG
-life_guest_loop $D sr xvdb 500 --filename=/dev/xvdb $FIO
-life_guest_loop $D nb xvdc 500 --filename=/dev/xvdc $FIO
+life_guest_loop $D sr xvdb 500 --filename=/dev/xvdb $FIO || fail loop "could not start the fio loop on xvdb"
+life_guest_loop $D nb xvdc 500 --filename=/dev/xvdc $FIO || fail loop "could not start the fio loop on xvdc"
+rig_log "fio loops started"
 life_wait_iters $D sr 1 300 || fail loop "no fio run finished before the first save"
 lim_weak=$(life_conlog $D | grep -a "^XBF-IT sr " | tail -n 1 | sed 's/.*lim=//')
 srok=0 secs=
