@@ -171,6 +171,24 @@ else
 	rig_result $T/xentop FAIL "xentop row '$row': RD/WR/RSECT/WSECT '$got', ours '$want'"
 fi
 
+# --- memory pressure: drop_caches runs every shrinker; ours asks each ring
+# kthread to give its cached mapping pages back.
+pool() { cat $DBG/vbd-"$(rig_domid $D)"-*/ring-* 2>/dev/null | awk '$1 == "pool_pages:" { s += $2 } END { print s + 0 }'; }
+# Persistent grants idle for 1 s are unmapped and their pages go back to the
+# rings' caches first.
+rig_domu_run $D "fio --eta=never --name=pp --filename=/dev/xvdb --direct=1 --ioengine=libaio --rw=randread --bs=64k --size=16M --iodepth=32" >/dev/null
+echo 1 >/sys/module/xen_blkback/parameters/persistent_grant_idle_secs
+sleep 2.5
+p0=$(pool)
+echo 2 >/proc/sys/vm/drop_caches
+for ((i = 0; i < 30; i++)); do (($(pool) == 0)) && break; sleep 0.1; done
+p1=$(pool)
+((p0 > 0 && p1 == 0)) && rig_result $T/shrinker PASS "cached mapping pages $p0 -> $p1 after drop_caches" ||
+	rig_result $T/shrinker FAIL "cached mapping pages $p0 -> $p1 after drop_caches (want >0 -> 0)"
+echo 60 >/sys/module/xen_blkback/parameters/persistent_grant_idle_secs
+# map some persistent grants again for the xl destroy check below
+rig_domu_run $D "fio --eta=never --name=pg --filename=/dev/xvdc --direct=1 --ioengine=libaio --rw=randread --bs=64k --size=8M --iodepth=16" >/dev/null
+
 # --- module rules and teardown --------------------------------------------------
 if rmmod xen_blkback 2>/dev/null; then
 	rig_result $T/rmmod-busy FAIL "rmmod succeeded with VBDs bound"
