@@ -33,7 +33,7 @@ mkdir -p "$RUNDIR"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/xenblk-rig.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 MODTREE= MODBASE=
-DOM0_MODS="xen-blkback null_blk brd loop xen-evtchn xen-gntdev xen-gntalloc xenfs xen-privcmd nbd dm-mod dm-flakey"
+DOM0_MODS="xen-blkback null_blk brd loop xen-evtchn xen-gntdev xen-gntalloc xenfs xen-privcmd nbd dm-mod dm-flakey dm-delay"
 # nbd, dm-mod (linear, error), dm-flakey: the lifecycle suite's backing devices
 # xen-evtchn/xen-gntalloc: for user-space peers in the domU (tests/hostile)
 DOMU_MODS="xen-blkfront xen-evtchn xen-gntalloc"

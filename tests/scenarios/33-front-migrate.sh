@@ -14,6 +14,16 @@ bestat() { cat "/sys/bus/xen-backend/devices/vbd-$(rig_domid $D)-$(rig_devid "$1
 conlog() { tr -d '\r' <"$RIG_CONSOLE_DIR/guest-$D.log" 2>/dev/null; }
 
 rd=$(rig_brd 64) || fail setup "backing device"
+# A dm-delay device over brd: no delay, except that right before the save
+# every new request is held 8 s in dom0, so requests are surely in flight
+# when the guest suspends: they must be re-issued after the restore.
+modprobe dm-delay 2>/dev/null
+export DM_DISABLE_UDEV=1	# no udev in dom0: libdevmapper makes the nodes
+dmsetup remove fmgdelay 2>/dev/null
+brd=$rd sz=$(blockdev --getsz "$rd")
+dmsetup create fmgdelay --table "0 $sz delay $brd 0 0" &&
+	[[ -b /dev/mapper/fmgdelay ]] && rd=/dev/mapper/fmgdelay || fail setup "dm-delay over $rd"
+delay() { dmsetup reload fmgdelay --table "0 $sz delay $brd 0 $1" && dmsetup resume fmgdelay; }
 rig_load_back || fail setup "backend did not load"
 rig_domu_start $D 2 384 || fail setup "domU did not start"
 rig_load_front $D ours || fail setup "our xen-blkfront did not load"
@@ -28,7 +38,9 @@ rig_domu_run $D "(fio --name=mg --eta=never --output=/tmp/mg.out --filename=/dev
 	dmesg | grep -E 'blkfront|vbd-' | tail -n 6 | sed 's/^/XBF-DMESG mg /') >/dev/hvc0 2>&1 &"
 n0=$(bestat xvdc wr_req)
 for ((i = 0; i < 600; i++)); do (($(bestat xvdc wr_req) >= n0 + 8)) && break; sleep 0.2; done
+delay 8000 || fail save "dm-delay reload"
 xl save $D /run/rig/$D.save >/run/rig/$D.save.log 2>&1 || { cat /run/rig/$D.save.log; fail save "xl save failed"; }
+delay 0 || fail save "dm-delay reload"
 if [[ $(rig_mod_origin_local xen_blkback) == ours ]]; then
 	small="max_queues=1 max_ring_page_order=0 max_indirect_segments=32 feature_persistent=0"
 else
@@ -45,11 +57,14 @@ for ((i = 0; i < 900; i++)); do
 done
 conlog | grep -a "^XBF-DMESG mg" | sed 's/^/RIG-LOG /'
 after=$(conlog | grep -a "^XBF-DMESG mg" | grep -o "[0-9]* ring(s) order [0-9]*, [0-9]* segments/request, persistent [01]" | tail -n 1)
-re=$(conlog | grep -a "^XBF-DMESG mg" | grep -o "[0-9]* requests re-issued" | tail -n 1)
+re=$(conlog | grep -a "^XBF-DMESG mg" | grep -o "[1-9][0-9]* requests re-issued" | tail -n 1)
 if [[ $v == *"rc=0 errs=0" && -n $after ]]; then
+	[[ -n $re ]] && rig_result $T/reissue PASS "$re after the restore (dm-delay held them at the save)" ||
+		rig_result $T/reissue FAIL "no request was in flight at the save although dm-delay held each for 8 s"
 	rig_result $T/save-restore-smaller PASS "before rings/order/segs/persistent=${before%/}; after restore onto [$small]: $after; ${re:-no request was in flight}; fio verify 0 errors"
 else
 	rig_result $T/save-restore-smaller FAIL "fio: ${v:-no verdict}; after: ${after:-not reconnected}"
 fi
 xl destroy $D 2>/dev/null
+for ((i = 0; i < 50; i++)); do dmsetup remove fmgdelay 2>/dev/null && break; sleep 0.2; done
 rig_load_back || true
