@@ -6,12 +6,8 @@
 #      ACCEL (kvm|tcg; auto), CPU, QEMU_MEM (MiB, 4096), QEMU_SMP (1 under
 #      TCG, 2 under KVM), DOM0_MEM (2048M), DOM0_VCPUS (QEMU_SMP), XEN_EXTRA,
 #      DOM0_EXTRA, MONITOR.
-while (($#)); do
-	case $1 in
-	--flavour) export FLAVOUR=$2; shift 2 ;;
-	*) echo "usage: $0 [--flavour F]" >&2; exit 2 ;;
-	esac
-done
+# shellcheck source=scripts/rig/flavour-arg.sh
+source "$(dirname "$0")/flavour-arg.sh" "$@"
 source "$(dirname "$0")/lib.sh"
 RUNDIR=${RIG_RUNDIR:?RIG_RUNDIR (the run directory of build-images.sh) is not set}
 for f in "$IMG/xen" "$IMG/vmlinux" "$RUNDIR/dom0.cpio"; do [[ -f $f ]] || die "no $f: run build-images.sh"; done

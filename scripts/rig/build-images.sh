@@ -15,12 +15,8 @@
 # Inputs (env, normally set by run.sh): RIG_BACK, RIG_FRONT (ours|intree),
 # RIG_BACK_KO, RIG_FRONT_KO (.ko paths), RIG_SCENARIOS, RIG_BACK_PARAMS,
 # RIG_FRONT_PARAMS, RIG_SCENARIO_TIMEOUT, RIG_HOTPLUG, RIG_SHELL.
-while (($#)); do
-	case $1 in
-	--flavour) export FLAVOUR=$2; shift 2 ;;
-	*) echo "usage: $0 [--flavour F]" >&2; exit 2 ;;
-	esac
-done
+# shellcheck source=scripts/rig/flavour-arg.sh
+source "$(dirname "$0")/flavour-arg.sh" "$@"
 source "$(dirname "$0")/lib.sh"
 [[ -f $KDIR/.rig-done && -f $XENDIR/.rig-done && -f $TREE/.rig-pkgs && -n ${KVER:-} ]] ||
 	die "prep cache of '$FLAVOUR' incomplete: run scripts/rig/prep.sh --flavour $FLAVOUR"

@@ -6,12 +6,8 @@
 #   4. linux-image-$KVER and xen-hypervisor-$XENVER-amd64 downloaded + unpacked
 # Each step leaves a stamp and is skipped when the stamp exists.
 # Usage: prep.sh [--flavour bookworm|trixie]   (or env FLAVOUR=...)
-while (($#)); do
-	case $1 in
-	--flavour) export FLAVOUR=$2; shift 2 ;;
-	*) echo "usage: $0 [--flavour bookworm|trixie]" >&2; exit 2 ;;
-	esac
-done
+# shellcheck source=scripts/rig/flavour-arg.sh
+source "$(dirname "$0")/flavour-arg.sh" "$@"
 source "$(dirname "$0")/lib.sh"
 [[ $(id -u) == 0 ]] || die "prep needs root (debootstrap, chroot)"
 mkdir -p "$FDIR" "$DEBS" "$LOGS"

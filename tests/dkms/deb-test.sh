@@ -8,12 +8,8 @@
 #      modules in /lib/modules/$KVER/updates/dkms/;
 #   2. apt-get remove xenblk-dkms: the prerm must take both modules away.
 # Output is TAP; exit status 0 when every point passed. Runs as root.
-while (($#)); do
-	case $1 in
-	--flavour) export FLAVOUR=$2; shift 2 ;;
-	*) echo "usage: $0 [--flavour F]" >&2; exit 2 ;;
-	esac
-done
+# shellcheck source=scripts/rig/flavour-arg.sh
+source "$(dirname "$0")/../../scripts/rig/flavour-arg.sh" "$@"
 # shellcheck source=scripts/rig/lib.sh
 source "$(dirname "$0")/../../scripts/rig/lib.sh"
 set +e

@@ -18,12 +18,8 @@
 # Runs as root; needs the rig's prep cache (scripts/rig/prep.sh). Log:
 # $CACHE/logs/dkms-<flavour>.log. Exit status: 0 done, 3 the chroot could
 # not be made (no Debian archive?), anything else: the DKMS build failed.
-while (($#)); do
-	case $1 in
-	--flavour) export FLAVOUR=$2; shift 2 ;;
-	*) echo "usage: $0 [--flavour F]" >&2; exit 2 ;;
-	esac
-done
+# shellcheck source=scripts/rig/flavour-arg.sh
+source "$(dirname "$0")/../../scripts/rig/flavour-arg.sh" "$@"
 # shellcheck source=scripts/rig/lib.sh
 source "$(dirname "$0")/../../scripts/rig/lib.sh"
 [[ $(id -u) == 0 ]] || die "dkms-build needs root (chroot)"
