@@ -94,7 +94,7 @@ for g in $GENS; do
 	t=$SECONDS
 	FLAVOUR=$d0 INTEROP_DOMU_FLAVOUR=$du INTEROP_CASES=$CASES INTEROP_PAIRS=$PAIRS \
 		RIG_BACK_KO=$OUTD/ko/$kv/xen-blkback.ko RIG_FRONT_KO=$OUTD/ko/$kv/xen-blkfront.ko \
-		RIG_SCENARIO_TIMEOUT=$((300 + ncases * npairs * 150)) RIG_LOG=$log \
+		RIG_SCENARIO_TIMEOUT=$((300 + ncases * npairs * 300)) RIG_LOG=$log \
 		"$ROOT/scripts/rig/run.sh" --no-prep --flavour "$d0" --scenarios interop/matrix \
 		>"$LOGD/run-$g.log" 2>&1 || rc=1
 	grep -E '^\s+(PASS|FAIL|SKIP) |passed,' "$LOGD/run-$g.log" | tail -n 1

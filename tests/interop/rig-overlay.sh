@@ -49,15 +49,18 @@ mx_fsmods() {
 
 # mx_mkfs TREE DST: mke2fs as /rig/interop/bin/mkfs.ext4 with its libraries
 mx_mkfs() {
-	local tree=$1 dst=$2 l
+	local tree=$1 dst=$2 l d
 	[[ -x $tree/usr/sbin/mke2fs ]] || { log "tests/interop: no mke2fs in $tree"; return 1; }
 	mkdir -p "$dst/rig/interop/bin" "$dst/etc"
 	cp "$tree/usr/sbin/mke2fs" "$dst/rig/interop/bin/mkfs.ext4"
 	[[ -f $tree/etc/mke2fs.conf ]] && cp "$tree/etc/mke2fs.conf" "$dst/etc/"
+	# never a real lib/ or lib64/ in an overlay (merged /usr: lib -> usr/lib)
 	for l in $(chroot "$tree" /usr/bin/env -i PATH=/usr/sbin:/usr/bin ldd /usr/sbin/mke2fs | grep -o '/[^ ]*'); do
-		[[ -e $dst/$l ]] && continue
-		mkdir -p "$dst/$(dirname "$l")"
-		cp -L "$tree/$l" "$dst/$l"
+		d=$l
+		[[ $d == /lib/* || $d == /lib64/* ]] && d=/usr$d
+		[[ -e $dst/$d ]] && continue
+		mkdir -p "$dst/$(dirname "$d")"
+		cp -L "$tree/$l" "$dst/$d"
 	done
 }
 
