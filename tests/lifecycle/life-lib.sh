@@ -18,6 +18,18 @@ life_conlog() { tr -d '\r' <"$RIG_CONSOLE_DIR/guest-$1.log" 2>/dev/null; }
 # (the guest's side of a failure when its agent no longer answers)
 life_contail() { life_conlog "$1" | tail -n "${2:-40}" | sed "s/^/RIG-CONSOLE $1: /"; }
 
+# life_diag DOM: on a failure after a restore: the guest's dmesg (through
+# life_guest_agent) and our blkback's per-VBD debugfs info, into the log
+life_diag() {
+	life_debugfs 2>/dev/null
+	grep -H . /sys/kernel/debug/xen-blkback/*/info 2>/dev/null | sed 's/^/RIG-LOG debugfs: /'
+	if [[ -f $RIG_STATE/life-seq.$1 ]]; then
+		life_run_bg "$1" 'dmesg | tail -n 30 | sed "s/^/XBF-DMESG /" >/dev/hvc0' &&
+			sleep 3
+	fi
+	life_contail "$1" 50
+}
+
 # life_forget DOM: drop the cached domid (it changes on xl restore)
 life_forget() { rm -f "$RIG_STATE/domid.$1"; }
 

@@ -3,9 +3,10 @@
 # crc32c-verified fio loops run on two VBDs (a RAM disk and an NBD device
 # served by nbd-server on dom0's loopback). The first restore goes from our
 # blkback's smallest offer (1 ring, order 0, 32 indirect segments, no
-# persistent grants) to its full one; the next ones keep it; then fio's
-# verify_state_save/load across a restore; the last restore lands on the
-# in-tree blkback with 1 ring, order 0, no persistent grants.
+# persistent grants) to its full one; the next ones keep it. The last
+# restore lands on the in-tree blkback with 1 ring, order 0, no persistent
+# grants, with a fio loop in flight and fio's verify_state_save/load around
+# it (write phase before the save, verify-only phase after the restore).
 # Cycles: 3 (make check), 10 (make check-full).
 # shellcheck source=scripts/rig/dom0-lib.sh
 . "${RIG_LIB:-/rig/dom0-lib.sh}"
@@ -46,13 +47,13 @@ life_nbd_start() {
 		{ sed 's/^/RIG-LOG nbd: /' /run/rig/life-nbd.log; return 1; }
 	rig_log "nbd-server pid $NBD_PID, /dev/nbd0 connected"
 }
-FIO="--rw=randwrite --bs=16k --size=1M --offset_increment=1M --numjobs=2 --iodepth=16
+FIO="--rw=randwrite --bs=64k --size=1M --offset_increment=1M --numjobs=2 --iodepth=16
 	--ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 --verify_fatal=1 --group_reporting"
 
 rd=$(rig_brd 64) || fail setup "backing device"
 life_nbd_start || fail setup "nbd-server/nbd-client did not give /dev/nbd0"
 rig_load_back ours $WEAK || fail setup "our backend did not load with [$WEAK]"
-rig_domu_start $D 2 256 || fail setup "domU did not start"
+rig_domu_start $D 2 192 || fail setup "domU did not start"
 rig_load_front $D ours || fail setup "our xen-blkfront did not load"
 life_guest_agent $D || fail setup "could not start the restore-proof guest agent"
 rig_log "restore-proof guest agent started"
@@ -71,27 +72,29 @@ lim_weak=$(life_conlog $D | grep -a "^XBF-IT sr " | tail -n 1 | sed 's/.*lim=//'
 srok=0 secs=
 for ((k = 1; k <= N; k++)); do
 	have=$(life_iters $D sr)
-	life_wait_io $D xvdb 8 || { rig_log "cycle $k: no I/O on xvdb"; break; }
+	# I/O in flight on both disks at each save
+	life_wait_io $D xvdc 4 && life_wait_io $D xvdb 8 || { rig_log "cycle $k: no I/O on xvdb"; break; }
 	if ((k == 1)); then
 		life_save_restore $D rig_load_back ours $STRONG || break
 	else
 		life_save_restore $D || break
 	fi
 	secs+="$LIFE_SR_SECS "
-	# a full fio run after the restore (written and read back) before the next
-	life_wait_iters $D sr $((have + 2)) 300 || { rig_log "cycle $k: fio made no progress after the restore"; break; }
 	srok=$k
 done
+# the run that was in flight at the last save ends after the restore
+life_wait_iters $D sr $((have + 1)) 150 || rig_log "fio made no progress after the last restore"
 life_xs_order $D life-stop-sr
 life_xs_order $D life-stop-nb
-l1=$(life_wait_line $D "^XBF-LOOP sr " 300)
-l2=$(life_wait_line $D "^XBF-LOOP nb " 300)
+l1=$(life_wait_line $D "^XBF-LOOP sr " 150)
+l2=$(life_wait_line $D "^XBF-LOOP nb " 60)
 life_conlog $D | grep -a -E "^XBF-IT (sr|nb) " | tail -n 4 | sed 's/^/RIG-LOG /'
 lim_strong=$(life_conlog $D | grep -a "^XBF-IT sr " | tail -n 1 | sed 's/.*lim=//')
 if ((srok == N)) && [[ $l1 == *" failed=0" && $l2 == *" failed=0" ]]; then
 	rig_result $T/loop-$N PASS "$N save+restore cycles during fio verify (2 jobs QD16 randwrite+read-back, crc32c), seconds per cycle: ${secs% }; ram0: ${l1#XBF-LOOP sr }; nbd0: ${l2#XBF-LOOP nb }"
 else
 	rig_result $T/loop-$N FAIL "$srok of $N cycles done; ram0: ${l1:-no end line}; nbd0: ${l2:-no end line}"
+	life_diag $D
 fi
 if [[ $l2 == *" failed=0" ]] && ((srok >= 1)); then
 	rig_result $T/nbd PASS "VBD on /dev/nbd0 (nbd-server on 127.0.0.1): fio verify across $srok save+restore(s): ${l2#XBF-LOOP nb }"
@@ -116,38 +119,43 @@ else
 	rig_result $T/weak-to-strong-rings FAIL "rings $r0 -> ${r1:-?} after restoring onto a backend offering max_queues=2 to a 2-vCPU guest: the frontend keeps the hardware-queue count of its first connection"
 fi
 
-# 2. verify state: write phase, save+restore, verify-only phase loading it
-VS="--filename=/dev/xvdb --rw=randwrite --bs=4k --size=4M --offset_increment=4M --numjobs=2
+# 2. verify state and strong (ours) -> in-tree blkback with 1 ring, order 0,
+# no persistent grants, in one restore: a fio loop runs (I/O in flight at
+# the save) next to fio's write phase with verify_state_save; after the
+# restore onto the in-tree blkback, a verify-only phase loads the state
+VS="--filename=/dev/xvdb --rw=randwrite --bs=4k --size=2M --offset=8M --offset_increment=2M --numjobs=2
 	--iodepth=16 --ioengine=libaio --direct=1 --verify=crc32c --group_reporting"
+VS=$(echo $VS)	# one line: it goes into the guest's command text
 life_run_bg $D "(cd /tmp && rm -f local-vs-*; fio --name=vs --eta=never --output=/tmp/vsw.out $VS --do_verify=0 --verify_state_save=1
 echo \"XBF-VS write rc=\$? states=\$(ls /tmp/local-vs-*-verify.state | wc -l)\"
 while ! xenstore-read data/life-go-vs >/dev/null 2>&1; do sleep 1; done
 fio --name=vs --eta=never --output=/tmp/vsv.out $VS --verify_only --verify_state_load=1; rc=\$?
-echo \"XBF-VS verify rc=\$rc errs=\$(grep -c 'err= *[1-9]' /tmp/vsv.out) read=\$(grep -o 'READ: bw=[^,]*, [^,]*, io=[0-9.]*[KMG]i*B' /tmp/vsv.out | sed 's/.*io=//')\") >/dev/hvc0 2>&1 &"
+echo \"XBF-VS verify rc=\$rc errs=\$(grep -c 'err= *[1-9]' /tmp/vsv.out) read=\$(grep -o 'READ: bw=[^,]*, [^,]*, io=[0-9.]*[KMG]i*B' /tmp/vsv.out | sed 's/.*io=//')\") >/dev/hvc0 2>&1 &" ||
+	fail verify-state "could not start the verify-state job"
+life_guest_loop $D mi xvdb 500 --filename=/dev/xvdb $FIO || fail strong-to-intree "could not start the fio loop"
 w=$(life_wait_line $D "^XBF-VS write " 300)
-if [[ $w == *"rc=0 states=2" ]] && life_save_restore $D && life_xs_order $D life-go-vs &&
-	v=$(life_wait_line $D "^XBF-VS verify " 300) && [[ $v == *"rc=0 errs=0 read=8192KiB"* ]]; then
-	rig_result $T/verify-state PASS "write phase ($w), save+restore, verify_only with verify_state_load: $v"
-else
-	rig_result $T/verify-state FAIL "write: ${w:-none}; verify: ${v:-none} (want rc=0 errs=0 read=8MiB)"
-fi
-
-# 3. strong (ours) -> in-tree blkback with 1 ring, order 0, no persistent grants
-life_guest_loop $D mi xvdb 500 --filename=/dev/xvdb $FIO
 life_wait_iters $D mi 1 300
 have=$(life_iters $D mi)
 lim_b=$(life_conlog $D | grep -a "^XBF-IT mi " | tail -n 1 | sed 's/.*lim=//')
 ok=0
-life_wait_io $D xvdb 8 && life_save_restore $D rig_load_back intree $INTREE_WEAK &&
-	life_wait_iters $D mi $((have + 2)) 300 && ok=1
+life_wait_io $D xvdb 8 && life_save_restore $D rig_load_back intree $INTREE_WEAK && ok=1
+((ok)) && life_xs_order $D life-go-vs
+v=$(life_wait_line $D "^XBF-VS verify " 300)
+((ok)) && { life_wait_iters $D mi $((have + 1)) 300 || ok=0; }
 life_xs_order $D life-stop-mi
 l3=$(life_wait_line $D "^XBF-LOOP mi " 300)
 lim_a=$(life_conlog $D | grep -a "^XBF-IT mi " | tail -n 1 | sed 's/.*lim=//')
+if ((ok)) && [[ $w == *"rc=0 states=2" && $v == *"rc=0 errs=0 read=4096KiB"* ]]; then
+	rig_result $T/verify-state PASS "write phase ($w), save+restore, verify_only with verify_state_load: $v"
+else
+	rig_result $T/verify-state FAIL "restore ok=$ok; write: ${w:-none}; verify: ${v:-none} (want rc=0 errs=0 read=4096KiB)"
+fi
 origin=$(rig_mod_origin_local xen_blkback)
 if ((ok)) && [[ $origin == intree && $l3 == *" failed=0" && $lim_a == 1/0/*/0/ ]]; then
 	rig_result $T/strong-to-intree PASS "ours [$lim_b] -> in-tree blkback [$INTREE_WEAK]: [$lim_a], fio ${l3#XBF-LOOP mi }"
 else
 	rig_result $T/strong-to-intree FAIL "restore ok=$ok backend=$origin limits [$lim_b] -> [$lim_a] (want 1/0/*/0/); ${l3:-no loop verdict}"
+	life_diag $D
 fi
 xl destroy $D 2>/dev/null
 life_nbd_stop

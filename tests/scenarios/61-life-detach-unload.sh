@@ -95,7 +95,8 @@ fi
 # 3. unload/reload cycles; memory compared from the end of cycle 1 (every
 # cache, pool and lazily allocated structure exists by then) to the end
 # of cycle NUN
-memU() { rig_domu_run $D "awk '/^(SUnreclaim|MemFree|Cached):/ {print \$2}' /proc/meminfo" 60 | tr '\n' ' '; }
+# "SUnreclaim MemFree Cached" in KiB, the order leak() reads
+memU() { rig_domu_run $D "awk '{v[\$1] = \$2} END {print v[\"SUnreclaim:\"], v[\"MemFree:\"], v[\"Cached:\"]}' /proc/meminfo" 60; }
 # slab caches (bytes of all objects) for naming the growers on a leak
 slabU() { rig_domu_run $D "awk 'NR > 2 {print \$1, \$3 * \$4}' /proc/slabinfo >/tmp/slab$1" 60; }
 bad='' secs='' th='' su=''
