@@ -3,10 +3,8 @@
 # crc32c-verified fio loops run on two VBDs (a RAM disk and an NBD device
 # served by nbd-server on dom0's loopback). The first restore goes from our
 # blkback's smallest offer (1 ring, order 0, 32 indirect segments, no
-# persistent grants) to its full one; the next ones keep it. The last
-# restore lands on the in-tree blkback with 1 ring, order 0, no persistent
-# grants, with a fio loop in flight and fio's verify_state_save/load around
-# it (write phase before the save, verify-only phase after the restore).
+# persistent grants) to its full one; the next ones keep it. (Restore onto
+# the in-tree blkback and fio's verify_state: 64-life-restore-intree.)
 # Cycles: 3 (make check), 10 (make check-full).
 # shellcheck source=scripts/rig/dom0-lib.sh
 . "${RIG_LIB:-/rig/dom0-lib.sh}"
@@ -21,7 +19,6 @@ export RIG_NO_DUMP=1
 N=$(life_n 3 10)
 WEAK="max_queues=1 max_ring_page_order=0 feature_persistent=0 max_indirect_segments=32"
 STRONG="max_queues=2"	# 2 vCPUs -> 2 rings; order, indirect and persistent at the defaults
-INTREE_WEAK="max_queues=1 max_ring_page_order=0 feature_persistent=0"
 fail() { rig_result "$T/$1" FAIL "$2"; rig_dmesg0 30; life_contail $D; xl destroy $D >/dev/null 2>&1; life_nbd_stop; exit 0; }
 NBD_PID=
 life_nbd_stop() {
@@ -119,44 +116,6 @@ else
 	rig_result $T/weak-to-strong-rings FAIL "rings $r0 -> ${r1:-?} after restoring onto a backend offering max_queues=2 to a 2-vCPU guest: the frontend keeps the hardware-queue count of its first connection"
 fi
 
-# 2. verify state and strong (ours) -> in-tree blkback with 1 ring, order 0,
-# no persistent grants, in one restore: a fio loop runs (I/O in flight at
-# the save) next to fio's write phase with verify_state_save; after the
-# restore onto the in-tree blkback, a verify-only phase loads the state
-VS="--filename=/dev/xvdb --rw=randwrite --bs=4k --size=2M --offset=8M --offset_increment=2M --numjobs=2
-	--iodepth=16 --ioengine=libaio --direct=1 --verify=crc32c --group_reporting"
-VS=$(echo $VS)	# one line: it goes into the guest's command text
-life_run_bg $D "(cd /tmp && rm -f local-vs-*; fio --name=vs --eta=never --output=/tmp/vsw.out $VS --do_verify=0 --verify_state_save=1
-echo \"XBF-VS write rc=\$? states=\$(ls /tmp/local-vs-*-verify.state | wc -l)\"
-while ! xenstore-read data/life-go-vs >/dev/null 2>&1; do sleep 1; done
-fio --name=vs --eta=never --output=/tmp/vsv.out $VS --verify_only --verify_state_load=1; rc=\$?
-echo \"XBF-VS verify rc=\$rc errs=\$(grep -c 'err= *[1-9]' /tmp/vsv.out) read=\$(grep -o 'READ: bw=[^,]*, [^,]*, io=[0-9.]*[KMG]i*B' /tmp/vsv.out | sed 's/.*io=//')\") >/dev/hvc0 2>&1 &" ||
-	fail verify-state "could not start the verify-state job"
-life_guest_loop $D mi xvdb 500 --filename=/dev/xvdb $FIO || fail strong-to-intree "could not start the fio loop"
-w=$(life_wait_line $D "^XBF-VS write " 300)
-life_wait_iters $D mi 1 300
-have=$(life_iters $D mi)
-lim_b=$(life_conlog $D | grep -a "^XBF-IT mi " | tail -n 1 | sed 's/.*lim=//')
-ok=0
-life_wait_io $D xvdb 8 && life_save_restore $D rig_load_back intree $INTREE_WEAK && ok=1
-((ok)) && life_xs_order $D life-go-vs
-v=$(life_wait_line $D "^XBF-VS verify " 300)
-((ok)) && { life_wait_iters $D mi $((have + 1)) 300 || ok=0; }
-life_xs_order $D life-stop-mi
-l3=$(life_wait_line $D "^XBF-LOOP mi " 300)
-lim_a=$(life_conlog $D | grep -a "^XBF-IT mi " | tail -n 1 | sed 's/.*lim=//')
-if ((ok)) && [[ $w == *"rc=0 states=2" && $v == *"rc=0 errs=0 read=4096KiB"* ]]; then
-	rig_result $T/verify-state PASS "write phase ($w), save+restore, verify_only with verify_state_load: $v"
-else
-	rig_result $T/verify-state FAIL "restore ok=$ok; write: ${w:-none}; verify: ${v:-none} (want rc=0 errs=0 read=4096KiB)"
-fi
-origin=$(rig_mod_origin_local xen_blkback)
-if ((ok)) && [[ $origin == intree && $l3 == *" failed=0" && $lim_a == 1/0/*/0/ ]]; then
-	rig_result $T/strong-to-intree PASS "ours [$lim_b] -> in-tree blkback [$INTREE_WEAK]: [$lim_a], fio ${l3#XBF-LOOP mi }"
-else
-	rig_result $T/strong-to-intree FAIL "restore ok=$ok backend=$origin limits [$lim_b] -> [$lim_a] (want 1/0/*/0/); ${l3:-no loop verdict}"
-	life_diag $D
-fi
 xl destroy $D 2>/dev/null
 life_nbd_stop
 rig_load_back || true
