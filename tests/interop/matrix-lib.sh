@@ -194,7 +194,11 @@ mx_backing() {
 		MX_LOOP=$(losetup --find --show "$MX_DIR/disk.img") || return 1
 		MX_DM=mx-linear
 		dmsetup create "$MX_DM" --table "0 $((MX_DEV_MIB * 2048)) linear $MX_LOOP 0" || { MX_DM=; return 1; }
+		# no udev in the rig's dom0: make the node, else use /dev/dm-<minor>
+		dmsetup mknodes "$MX_DM" 2>/dev/null
 		MX_TARGET=/dev/mapper/$MX_DM
+		[[ -b $MX_TARGET ]] || MX_TARGET=/dev/dm-$(dmsetup info -c --noheadings -o minor "$MX_DM" | tr -d ' ')
+		[[ -b $MX_TARGET ]] || { rig_log "no block device node for $MX_DM"; return 1; }
 		;;
 	*) return 1 ;;
 	esac
