@@ -223,6 +223,9 @@ section_rig() {
 		say "check-full only (not run now): $(grep -v '^#' "$ROOT/tests/scenarios/FULL_ONLY" | tr '\n' ' ')"
 	fi
 	jobs=${XENBLK_RIG_JOBS:-$(($(nproc) >= 2 ? 2 : 1))}
+	# a per-scenario bound, not a duration: the longest scenarios take up to
+	# ~600 s when other QEMUs load the host; a timeout is a FAIL
+	export RIG_SCENARIO_TIMEOUT=${RIG_SCENARIO_TIMEOUT:-1200}
 	say "phase: rig prep (Debian packages, debootstrap; cached after the first run)"
 	if ! "$ROOT/scripts/rig/prep.sh" > "$OUT/rig-prep.log" 2>&1; then
 		tail -n 20 "$OUT/rig-prep.log" | sed 's/^/    /'
