@@ -109,7 +109,16 @@ static int xbf_tag_set_init(struct xbf_info *info)
 
 	memset(set, 0, sizeof(*set));
 	set->ops = &xbf_mq_ops;
-	set->nr_hw_queues = info->feat.nr_rings;
+	/*
+	 * One hardware queue per vCPU (up to max_queues) even when this
+	 * backend offers fewer rings: a backend met after a restore or
+	 * migration may offer more, and the number of hardware queues is
+	 * fixed once the disk exists.  Queue q is served by ring
+	 * q % nr_rings.
+	 */
+	set->nr_hw_queues = max(info->feat.nr_rings,
+				min(num_online_cpus(),
+				    xbf_max_queues ? xbf_max_queues : UINT_MAX));
 	set->queue_depth = min_t(unsigned int, info->rings[0].size,
 				 BLK_MQ_MAX_DEPTH);
 	set->numa_node = NUMA_NO_NODE;
