@@ -284,7 +284,7 @@ static int xbf_read_number(const char *be, const char *key, u64 max, u64 *val)
 	if (!err && *val > max)
 		err = -ERANGE;
 	if (err)
-		pr_warn_ratelimited("xen-blkfront: %s/%s: '%.32s' is not a valid number\n",
+		pr_warn_ratelimited("%s/%s: '%.32s' is not a valid number\n",
 				    be, key, s);
 	kfree(s);
 	return err;
