@@ -79,6 +79,12 @@ enum xbf_state {
 #define XBF_F_DROP_FLUSH	1	/* backend refused a flush/barrier */
 #define XBF_F_DROP_DISCARD	2	/* backend refused a discard */
 
+/*
+ * Response status private to the driver, never handed to the block layer:
+ * send the request again (a barrier write the backend refused).
+ */
+#define XBF_STS_RESEND		((__force blk_status_t)0xfe)
+
 /**
  * struct xbf_gnt - one granted page
  * @node: link in the ring's persistent pool (free grants only).

@@ -169,8 +169,8 @@ void xbf_update_work(struct work_struct *work)
 	if (info->state != XBF_CONNECTED || !info->gd)
 		goto out;
 	memflags = xbf_compat_freeze(info->gd->queue);
-	if (test_and_clear_bit(XBF_F_DROP_FLUSH, &info->flags) &&
-	    info->feat.flush_op) {
+	if (test_and_clear_bit(XBF_F_DROP_FLUSH, &info->flags)) {
+		/* xbf_refused_flush() already stopped sending them */
 		pr_warn("%s: backend refused a flush: write cache flushes disabled\n",
 			xbf_name(info));
 		info->feat.flush_op = 0;

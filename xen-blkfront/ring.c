@@ -223,6 +223,13 @@ static void xbf_end_slot(struct xbf_ring *ring, unsigned int slot,
 	bool released = xbf_shadow_release(ring, s, status == BLK_STS_OK);
 
 	xbf_slot_put(ring, slot);
+	if (status == XBF_STS_RESEND && released) {
+		/* goes out again as a plain write: see xbf_refused_flush() */
+		blk_mq_requeue_request(rq, true);
+		return;
+	}
+	if (status == XBF_STS_RESEND)
+		status = BLK_STS_IOERR;
 	xbf_complete_rq(rq, released ? status : BLK_STS_IOERR);
 	if (!released)
 		xbf_set_broken(ring->info, ring, "grant still mapped", slot, 0);
@@ -276,6 +283,24 @@ void xbf_set_broken(struct xbf_info *info, struct xbf_ring *ring,
 	xbf_ring_fail_all(ring, NULL);
 }
 
+/*
+ * The backend refused a flush or barrier: it has no cache it can flush (or
+ * no longer offers one).  Requests sent from now on carry neither; the
+ * queue's write-cache flags follow in xbf_update_work().  An empty flush
+ * has nothing left to do and succeeds; a barrier write carried data the
+ * backend did not write, so it is sent again as a plain write.
+ */
+static blk_status_t xbf_refused_flush(struct xbf_ring *ring, unsigned int slot)
+{
+	struct xbf_info *info = ring->info;
+
+	WRITE_ONCE(info->feat.fua, false);
+	WRITE_ONCE(info->feat.flush_op, 0);
+	set_bit(XBF_F_DROP_FLUSH, &info->flags);
+	schedule_work(&info->update_work);
+	return ring->shadow[slot].nr_segs ? XBF_STS_RESEND : BLK_STS_OK;
+}
+
 static blk_status_t xbf_rsp_status(struct xbf_ring *ring, unsigned int slot,
 				   s16 status)
 {
@@ -285,13 +310,14 @@ static blk_status_t xbf_rsp_status(struct xbf_ring *ring, unsigned int slot,
 	if (status == BLKIF_RSP_OKAY)
 		return BLK_STS_OK;
 	ring->stats.errors++;
+	if (status == BLKIF_RSP_EOPNOTSUPP &&
+	    (op == BLKIF_OP_FLUSH_DISKCACHE || op == BLKIF_OP_WRITE_BARRIER))
+		return xbf_refused_flush(ring, slot);
 	if (status == BLKIF_RSP_EOPNOTSUPP) {
-		if (op == BLKIF_OP_DISCARD)
+		if (op == BLKIF_OP_DISCARD) {
 			set_bit(XBF_F_DROP_DISCARD, &info->flags);
-		else if (op == BLKIF_OP_FLUSH_DISKCACHE ||
-			 op == BLKIF_OP_WRITE_BARRIER)
-			set_bit(XBF_F_DROP_FLUSH, &info->flags);
-		schedule_work(&info->update_work);
+			schedule_work(&info->update_work);
+		}
 		return BLK_STS_NOTSUPP;
 	}
 	pr_err_ratelimited("%s: backend reported an error for op %u at sector %llu\n",
