@@ -8,7 +8,7 @@
 . "${RIG_LIB:-/rig/dom0-lib.sh}"
 T=front-migrate
 D=fmg
-RIG_DOMU_LOGLEVEL=6
+RIG_DOMU_LOGLEVEL=7
 fail() { rig_result "$T/$1" FAIL "$2"; xl destroy $D >/dev/null 2>&1; exit 0; }
 bestat() { cat "/sys/bus/xen-backend/devices/vbd-$(rig_domid $D)-$(rig_devid "$1")/statistics/$2" 2>/dev/null || echo 0; }
 conlog() { tr -d '\r' <"$RIG_CONSOLE_DIR/guest-$D.log" 2>/dev/null; }
@@ -59,7 +59,13 @@ while ((SECONDS < t_end)); do
 	[[ -n $v ]] && break
 	sleep 2
 done
-[[ -n $v ]] || conlog | tail -n 80 | sed 's/^/RIG-LOG console fmg: /'
+if [[ -z $v ]]; then
+	# No verdict: show where the guest's tasks are stuck (console only,
+	# the agent may be one of them) and the frontend's xenstore state.
+	xl sysrq $D w; sleep 3; xl sysrq $D l; sleep 3
+	echo "RIG-LOG frontend state $(xenstore-read "$(rig_fe_path $D xvdc)/state" 2>&1) backend $(xenstore-read "$(rig_be_path $D xvdc)/state" 2>&1)"
+	conlog | tail -n 300 | sed 's/^/RIG-LOG console fmg: /'
+fi
 
 conlog | grep -a "^XBF-DMESG mg" | sed 's/^/RIG-LOG /'
 after=$(conlog | grep -a "^XBF-DMESG mg" | grep -o "[0-9]* ring(s) order [0-9]*, [0-9]* segments/request, persistent [01]" | tail -n 1)
