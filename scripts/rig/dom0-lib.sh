@@ -109,7 +109,8 @@ rig_xs_wait() {
 
 # rig_domu_start NAME [vcpus=2] [mem_mib=512]: create a PV domU from the rig's
 # domU initramfs and wait until its command agent answers.
-# Extra kernel args: RIG_DOMU_EXTRA. Timeout: RIG_START_TIMEOUT (120 s).
+# Extra kernel args: RIG_DOMU_EXTRA; extra xl config lines (e.g.
+# "max_grant_frames = 1"): RIG_DOMU_CFG. Timeout: RIG_START_TIMEOUT (120 s).
 rig_domu_start() {
 	local name=$1 vcpus=${2:-2} mem=${3:-512} t0 id i
 	local cfg=$RIG_STATE/$name.cfg
@@ -124,6 +125,7 @@ vcpus = $vcpus
 on_poweroff = "destroy"
 on_reboot = "destroy"
 on_crash = "${RIG_ON_CRASH:-destroy}"
+${RIG_DOMU_CFG:-}
 CFG
 	t0=$(rig_uptime)
 	rm -f "$RIG_STATE/domid.$name"
