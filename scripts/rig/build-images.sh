@@ -56,6 +56,11 @@ recipe() { echo "$2" >"$1.recipe"; }
 # the kernel's module tree, unpacked from the .deb on first use into $WORK
 modtree() {
 	if [[ -z $MODTREE ]]; then
+		# a kernel built here (flavour debug) has its modules unpacked already
+		if [[ -d $KDIR/lib/modules/$KVER/kernel ]]; then
+			MODTREE=$KDIR MODBASE=$KDIR
+			return 0
+		fi
 		MODTREE=$WORK/kmods
 		mkdir -p "$MODTREE"
 		dpkg-deb --fsys-tarfile "$DEBS"/linux-image-"$KVER"_*.deb |

@@ -23,13 +23,16 @@ LOGS=$CACHE/logs
 flavour_setup() {
 	case $FLAVOUR in
 	bookworm | trixie) SUITE=$FLAVOUR ;;
-	*) die "unknown flavour '$FLAVOUR' (bookworm|trixie)" ;;
+	# debug: bookworm's tree and Xen, the kernel (boot/ + lib/modules/ in
+	# $FDIR/kernel, env in $FDIR/env) from scripts/debugkernel/rig-flavour.sh
+	debug) SUITE=bookworm ;;
+	*) die "unknown flavour '$FLAVOUR' (bookworm|trixie|debug)" ;;
 	esac
 	FDIR=$CACHE/$FLAVOUR
-	TREE=$FDIR/tree
-	DEBS=$FDIR/debs
+	TREE=$CACHE/$SUITE/tree
+	DEBS=$CACHE/$SUITE/debs
 	KDIR=$FDIR/kernel
-	XENDIR=$FDIR/xen
+	XENDIR=$CACHE/$SUITE/xen
 	IMG=$FDIR/images
 	# KVER / XENVER are resolved by prep.sh and recorded here
 	if [[ -f $FDIR/env ]]; then

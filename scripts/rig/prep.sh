@@ -10,6 +10,8 @@
 source "$(dirname "$0")/flavour-arg.sh" "$@"
 source "$(dirname "$0")/lib.sh"
 [[ $(id -u) == 0 ]] || die "prep needs root (debootstrap, chroot)"
+[[ $FLAVOUR != debug ]] ||
+	die "flavour debug is prepared by scripts/debugkernel/rig-flavour.sh (make check-debug), after prep.sh --flavour bookworm"
 mkdir -p "$FDIR" "$DEBS" "$LOGS"
 # one prep per flavour at a time (several people share the cache)
 exec 9>"$FDIR/.lock"
