@@ -7,6 +7,8 @@
 #   make check-unit      userspace unit tests only
 #   make check-build     W=1 + sparse + checkpatch against 6.1, 6.12 and sid
 #   make check-full      everything, long versions
+#   make check-debug     lifecycle + hostile suites on a debug kernel (root;
+#                        hours, not in check/CI; scripts/debugkernel/)
 #   make demo            boot Xen in QEMU with both modules and run fio
 #   make deb             xenblk-dkms .deb (DKMS source package)
 #   make check-deb       install + remove that .deb with apt in a chroot (root)
@@ -34,12 +36,12 @@ KBUILD_ARGS := -C $(KDIR) M=$(ROOT) XENBLK_ROOT=$(ROOT) \
 	XENBLK_COMPAT=$(COMPAT_DIR) XENBLK_VERSION=$(XENBLK_VERSION)
 
 .PHONY: all modules compat clean check check-unit check-build check-full \
-	demo bench deb check-deb install uninstall help
+	check-debug demo bench deb check-deb install uninstall help
 
 all: modules
 
 help:
-	@sed -n '3,15p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,18p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
 $(COMPAT_H): $(PROBES) $(ROOT)/scripts/probe-kernel.sh $(KDIR)/include/generated/utsrelease.h
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "No kernel build tree: set KDIR" >&2; exit 1; }
@@ -86,6 +88,9 @@ check-full:
 
 check-build:
 	$(ROOT)/scripts/build-matrix.sh
+
+check-debug:
+	$(ROOT)/scripts/debugkernel/check-debug.sh
 
 demo:
 	$(ROOT)/scripts/rig/demo.sh
