@@ -10,6 +10,10 @@
  * The CASE decides the misbehaviour: absurd xenstore geometry at connect
  * time, or a bad answer to the request that reads sector 4096 (the
  * "trigger": dd if=/dev/xvdX bs=4096 skip=512 count=1 iflag=direct).
+ * flush_revoke / barrier_revoke offer feature-flush-cache / feature-barrier,
+ * serve flushes, and from the trigger on refuse every one with EOPNOTSUPP
+ * (feature key set to 0); a read of sector 6144 afterwards marks the point
+ * from which the frontend must send no flush at all.
  * SIGTERM/SIGINT: close the VBD (Closing, wait for the frontend's Closed,
  * remove both directories) and print
  * "HOSTILE-RESULT: <case> PASS|FAIL <what the backend saw>".
@@ -58,6 +62,10 @@ struct hb {
 	/* what happened */
 	unsigned long nreq, nbad_req, ntrig, ntrig_q0, nscribble;
 	bool triggered;
+	/* flush_revoke / barrier_revoke */
+	bool revoked, marked;
+	unsigned long nflush_ok, nflush_data, nflush_refused, nflush_data_refused,
+		      nflush_after_mark;
 	int verdict;			/* H_PASS unless the case could not run */
 };
 
@@ -448,6 +456,49 @@ static bool hb_misbehave(struct hb *b, struct ring *r, const struct blkif_reques
 	return false;
 }
 
+static bool is_revoke(void) { return is("flush_revoke") || is("barrier_revoke"); }
+
+/*
+ * A flush or barrier. Before the revocation: a barrier's data is written
+ * (a flush carries none from a frontend, but is served the same if it
+ * does) and the answer is OKAY. After it: EOPNOTSUPP, nothing written.
+ */
+static int16_t hb_flush(struct hb *b, const struct blkif_request *req)
+{
+	bool data = req->nr_segments != 0;
+	int16_t st = BLKIF_RSP_OKAY;
+
+	if (!is_revoke())	/* the other cases: flushes OK, barriers unknown */
+		return req->operation == BLKIF_OP_FLUSH_DISKCACHE ?
+			BLKIF_RSP_OKAY : BLKIF_RSP_EOPNOTSUPP;
+	if (b->revoked) {
+		b->nflush_refused++;
+		b->nflush_data_refused += data;
+		if (b->marked && !b->nflush_after_mark++)
+			saw("a %s (%u segments) arrived after the mark: the frontend still sends them",
+			    req->operation == BLKIF_OP_WRITE_BARRIER ? "barrier" : "flush",
+			    req->nr_segments);
+		return BLKIF_RSP_EOPNOTSUPP;
+	}
+	if (data)
+		st = req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST ? BLKIF_RSP_ERROR :
+			hb_copy(b, BLKIF_OP_WRITE, req->sector_number, req->seg,
+				req->nr_segments, NULL);
+	b->nflush_ok++;
+	b->nflush_data += data;
+	return st;
+}
+
+/* the revocation: feature keys to 0, every later flush/barrier refused */
+static void hb_revoke(struct hb *b)
+{
+	b->revoked = true;
+	hb_key(b->be, "feature-flush-cache", "0");
+	hb_key(b->be, "feature-barrier", "0");
+	saw("trigger: flush support revoked after %lu flush(es)/barrier(s) served (%lu with data); feature-flush-cache=0 feature-barrier=0",
+	    b->nflush_ok, b->nflush_data);
+}
+
 static void hb_request(struct hb *b, struct ring *r, const union blkif_sring_entry *e)
 {
 	struct blkif_request req;
@@ -478,6 +529,16 @@ static void hb_request(struct hb *b, struct ring *r, const union blkif_sring_ent
 		}
 		trig = false;
 	}
+	if (is_revoke() && req.operation == BLKIF_OP_READ) {
+		if (trig && !b->revoked)
+			hb_revoke(b);
+		else if (req.sector_number == STOPTRIG && b->revoked && !b->marked) {
+			b->marked = true;
+			saw("mark read: %lu flush(es)/barrier(s) refused so far (%lu with data)",
+			    b->nflush_refused, b->nflush_data_refused);
+		}
+		trig = false;
+	}
 	if (trig && is("grant_kept") && !b->ntrig++) {
 		/* serve it but keep the data grants mapped, and scribble on them */
 		if (req.operation == BLKIF_OP_INDIRECT)
@@ -504,7 +565,8 @@ static void hb_request(struct hb *b, struct ring *r, const union blkif_sring_ent
 		st = hb_indirect(b, (const void *)&req, NULL);
 		break;
 	case BLKIF_OP_FLUSH_DISKCACHE:
-		st = BLKIF_RSP_OKAY;
+	case BLKIF_OP_WRITE_BARRIER:
+		st = hb_flush(b, &req);
 		break;
 	default:
 		st = BLKIF_RSP_EOPNOTSUPP;
@@ -635,8 +697,15 @@ static bool hb_connect(struct hb *b)
 	char *proto;
 
 	b->max_indirect = 0;
-	hb_key(b->be, "feature-flush-cache", "1");
-	if (is("max_indirect_huge")) {
+	if (is("barrier_revoke")) {
+		/* barrier only and no indirect: FUA writes go out as barriers */
+		hb_key(b->be, "feature-barrier", "1");
+	} else {
+		hb_key(b->be, "feature-flush-cache", "1");
+	}
+	if (is("barrier_revoke")) {
+		saw("advertised feature-barrier=1, no flush-cache, no indirect segments");
+	} else if (is("max_indirect_huge")) {
 		b->max_indirect = MAX_SEGS;
 		hb_key(b->be, "feature-max-indirect-segments", "4294967295");
 		saw("advertised feature-max-indirect-segments=4294967295 (serves up to %d)", MAX_SEGS);
@@ -766,6 +835,8 @@ static const char *const cases[][2] = {
 	{ "max_queues_huge", "multi-queue-max-queues=2^32-1" },
 	{ "max_order_huge", "max-ring-page-order=2^32-1" },
 	{ "max_indirect_huge", "feature-max-indirect-segments=2^32-1" },
+	{ "flush_revoke", "flushes served, then refused (EOPNOTSUPP) from the trigger on" },
+	{ "barrier_revoke", "barriers only (no indirect); written, then refused from the trigger on" },
 };
 
 int main(int argc, char **argv)
@@ -839,6 +910,18 @@ int main(int argc, char **argv)
 		B.verdict = H_SKIP;
 		saw(B.persistent ? "NOT RUN: no kept grant was idle to scribble on" :
 		    "NOT RUN: the frontend did not turn feature-persistent on");
+	}
+	if (is_revoke()) {
+		saw("FLUSHES before=%lu (with data %lu) refused=%lu (with data %lu) after-mark=%lu",
+		    B.nflush_ok, B.nflush_data, B.nflush_refused, B.nflush_data_refused,
+		    B.nflush_after_mark);
+		if (B.nflush_after_mark)
+			B.verdict = H_FAIL;
+		else if (!B.nflush_ok || !B.revoked || !B.marked) {
+			B.verdict = H_SKIP;
+			saw("NOT RUN: %s", !B.nflush_ok ? "no flush arrived before the trigger" :
+			    !B.revoked ? "the trigger never arrived" : "the mark read never arrived");
+		}
 	}
 	h_verdict(cas, B.verdict, "%s", seen);
 usage:
