@@ -16,6 +16,13 @@ RIG_OURS=/rig/ours            # our .ko files (dom0 and domU)
 RIG_CONSOLE_DIR=/var/log/xen/console
 RIG_STATE=/run/rig
 mkdir -p "$RIG_STATE"
+# flavour debug (make check-debug): SLUB redzones + poisoning in the guests
+# too, and a log buffer that holds a whole suite's worth of reports
+if [[ ${RIG_FLAVOUR:-} == debug ]]; then
+	: "${RIG_DOMU_EXTRA=slub_debug=FZP log_buf_len=4M}"
+	# a lockdep + kmemleak guest boots several times slower under TCG
+	: "${RIG_START_TIMEOUT:=360}"
+fi
 
 # ---------------------------------------------------------------- reporting
 rig_uptime() { cut -d' ' -f1 /proc/uptime; }
@@ -189,6 +196,7 @@ rig_domu_run() {
 rig_domu_stop() {
 	local name=$1 i
 	rig_alive "$name" || return 0
+	[[ ${RIG_FLAVOUR:-} != debug ]] || rig_kmemleak_guest "$name"
 	RIG_RUN_TIMEOUT=10 rig_domu_run "$name" 'sync; (sleep 0.2; poweroff -f) >/dev/null 2>&1 &' >/dev/null
 	for ((i = 0; i < 200; i++)); do
 		rig_alive "$name" || { rig_log "domU $name stopped"; return 0; }
@@ -197,6 +205,19 @@ rig_domu_stop() {
 	rig_log "domU $name did not power off; xl destroy"
 	xl destroy "$name"
 	rm -f "$RIG_STATE/domid.$name"
+}
+
+# rig_kmemleak_guest NAME (flavour debug): two kmemleak scans in the guest,
+# its report printed as "RIG-KMEMLEAK NAME: ..." lines (the host's
+# scripts/debugkernel/scan-reports.py reads them); a guest that is going
+# away takes its leak list with it, so rig_domu_stop calls this first
+rig_kmemleak_guest() {
+	# shellcheck disable=SC2016 # expanded by the guest's shell
+	RIG_RUN_TIMEOUT=${RIG_KMEMLEAK_TIMEOUT:-180} rig_domu_run "$1" 'k=/sys/kernel/debug/kmemleak
+		[ -e $k ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+		[ -w $k ] || { echo "no $k"; exit 0; }
+		echo scan >$k; sleep 6; echo scan >$k; head -n 600 $k' 2>&1 |
+		sed "s/^/RIG-KMEMLEAK $1: /"
 }
 
 # ---------------------------------------------------------------- VBDs
