@@ -78,6 +78,9 @@ rig_domains() { xl list 2>/dev/null | awk 'NR>2 {print $1}'; }
 rig_domid() {
 	local id=
 	[[ -f $RIG_STATE/domid.$1 ]] && read -r id <"$RIG_STATE/domid.$1"
+	# xl restore gives the domain a new id: drop a cached one that no
+	# longer names this domain
+	[[ -n $id && $(xenstore-read "/local/domain/$id/name" 2>/dev/null) != "$1" ]] && id=
 	if [[ -z $id ]]; then
 		id=$(xl domid "$1" 2>/dev/null) || return 1
 		echo "$id" >"$RIG_STATE/domid.$1"
