@@ -36,6 +36,7 @@ rig_domu_run $D "(fio --name=mg --eta=never --output=/tmp/mg.out --filename=/dev
 	--size=64M --loops=4 --iodepth=16 --ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 \
 	--verify_fatal=1; echo \"XBF-FIO mg rc=\$? errs=\$(grep -c 'err= *[1-9]' /tmp/mg.out)\";
 	dmesg | grep -E 'blkfront|vbd-' | tail -n 6 | sed 's/^/XBF-DMESG mg /') >/dev/hvc0 2>&1 &"
+rig_domu_run $D 'echo 1 >/proc/sys/kernel/sysrq' >/dev/null
 n0=$(bestat xvdc wr_req)
 for ((i = 0; i < 600; i++)); do (($(bestat xvdc wr_req) >= n0 + 8)) && break; sleep 0.2; done
 # check-full only: with requests held at the save the restored guest hung
@@ -62,6 +63,12 @@ done
 if [[ -z $v ]]; then
 	# No verdict: show where the guest's tasks are stuck (console only,
 	# the agent may be one of them) and the frontend's xenstore state.
+	rig_domu_run $D 'mount -t debugfs none /sys/kernel/debug 2>/dev/null; cd /sys/kernel/debug/block/xvdc &&
+		grep -H . state requeue_list hctx*/state hctx*/dispatch hctx*/busy hctx*/flags hctx*/sched_tags 2>/dev/null | head -n 60
+		grep -H . /sys/block/xvdc/inflight /sys/kernel/debug/xen-blkfront/*/* 2>/dev/null | head -n 40
+		for p in $(pidof fio) $(pgrep kworker); do grep -q . /proc/$p/stack 2>/dev/null &&
+			grep -q -v "worker_thread\|ret_from_fork" /proc/$p/stack && { echo "== $p $(cat /proc/$p/comm)"; cat /proc/$p/stack; }; done
+		dmesg | tail -n 30' 60 | sed 's/^/RIG-LOG guest fmg: /'
 	xl sysrq $D w; sleep 3; xl sysrq $D l; sleep 3
 	echo "RIG-LOG frontend state $(xenstore-read "$(rig_fe_path $D xvdc)/state" 2>&1) backend $(xenstore-read "$(rig_be_path $D xvdc)/state" 2>&1)"
 	conlog | tail -n 300 | sed 's/^/RIG-LOG console fmg: /'
