@@ -293,7 +293,7 @@ static int xbf_read_number(const char *be, const char *key, u64 max, u64 *val)
 static int xbf_read_geometry(struct xbf_info *info, struct xbf_geometry *g)
 {
 	const char *be = info->xbdev->otherend;
-	u64 sectors, ss, vinfo;
+	u64 sectors, ss, pss, vinfo;
 	char *mode;
 	int err;
 
@@ -304,10 +304,15 @@ static int xbf_read_geometry(struct xbf_info *info, struct xbf_geometry *g)
 		err = xbf_read_number(be, XENBLK_KEY_SECTOR_SIZE, U32_MAX, &ss);
 	if (err)
 		return err;
-	g->physical_sector_size = xenbus_read_unsigned(be,
-					XENBLK_KEY_PHYS_SECTOR_SIZE, ss);
-	if (xenblk_check_geometry(sectors, ss, g->physical_sector_size))
+	/* optional: the logical size when absent, strict when present */
+	err = xbf_read_number(be, XENBLK_KEY_PHYS_SECTOR_SIZE, U32_MAX, &pss);
+	if (err == -ENOENT)
+		pss = ss;
+	else if (err)
+		return err;
+	if (xenblk_check_geometry(sectors, ss, pss))
 		return -EINVAL;
+	g->physical_sector_size = pss;
 	g->sectors = sectors;
 	g->sector_size = ss;
 	g->vdisk_info = vinfo;
