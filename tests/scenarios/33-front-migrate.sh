@@ -30,13 +30,12 @@ rig_load_front $D ours || fail setup "our xen-blkfront did not load"
 rig_attach $D "$rd" xvdc || fail attach "xl block-attach failed"
 rig_wait_state $D xvdc back 4 && rig_wait_state $D xvdc front 4 && rig_wait_disk $D xvdc ||
 	fail attach "xvdc did not connect"
-before=$(rig_domu_run $D 'cd /sys/block/xvdc/device && cat nr_rings ring_page_order max_indirect_segments persistent_grants' | tr '\n' /)
+before=$(rig_domu_run $D 'echo 1 >/proc/sys/kernel/sysrq; cd /sys/block/xvdc/device && cat nr_rings ring_page_order max_indirect_segments persistent_grants' | tr '\n' /)
 
 rig_domu_run $D "(fio --name=mg --eta=never --output=/tmp/mg.out --filename=/dev/xvdc --rw=randrw --bs=1M \
 	--size=64M --loops=4 --iodepth=16 --ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 \
 	--verify_fatal=1; echo \"XBF-FIO mg rc=\$? errs=\$(grep -c 'err= *[1-9]' /tmp/mg.out)\";
 	dmesg | grep -E 'blkfront|vbd-' | tail -n 6 | sed 's/^/XBF-DMESG mg /') >/dev/hvc0 2>&1 &"
-rig_domu_run $D 'echo 1 >/proc/sys/kernel/sysrq' >/dev/null
 n0=$(bestat xvdc wr_req)
 for ((i = 0; i < 600; i++)); do (($(bestat xvdc wr_req) >= n0 + 8)) && break; sleep 0.2; done
 # check-full only: with requests held at the save the restored guest hung
