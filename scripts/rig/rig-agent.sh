@@ -13,11 +13,14 @@
 # dom0 reads it back from xenconsoled's log. The domid makes markers unique
 # even when a later domU reuses the name (and the log file).
 # Under TCG every fork/exec in a PV guest is expensive: the loop uses shell
-# builtins wherever it can (2 execs + 2 forks per command).
+# builtins wherever it can (3 execs + 3 forks per command).
 XS_READ=/usr/bin/xenstore-read
 XS_WRITE=/usr/bin/xenstore-write
 DOMID=$($XS_READ domid)
-D=/local/domain/$DOMID/data
+# Relative paths: xenstored resolves them against the guest's current home
+# directory, and the kernel registers the watch again after a restore, so
+# the agent keeps working when xl restore gives the guest a new domid.
+D=data
 LAST=/tmp/rig-last-seq # survives a restart of the watch loop
 echo >"$LAST"
 
@@ -25,8 +28,10 @@ run_one() {
 	c=$($XS_READ "$D/rig-cmd" 2>/dev/null) || return 0
 	seq=${c%% *}
 	read -r last <"$LAST"
-	[ -n "$c" ] && [ "$seq" != "$last" ] || return 0
-	echo "$seq" >"$LAST"
+	# dom0 counts seq per domid, which a restore changes
+	DOMID=$($XS_READ domid)
+	[ -n "$c" ] && [ "$DOMID.$seq" != "$last" ] || return 0
+	echo "$DOMID.$seq" >"$LAST"
 	read -r t0 _ </proc/uptime
 	base64 -d >/tmp/rig-cmd.sh 2>/dev/null <<B64
 ${c#* }
