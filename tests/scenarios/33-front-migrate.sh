@@ -74,6 +74,8 @@ if [[ -z $v ]]; then
 fi
 
 conlog | grep -a "^XBF-DMESG mg" | sed 's/^/RIG-LOG /'
+[[ -n $v ]] && rig_log "after the restore (the agent answers): rings/order/segs/persistent=$(rig_domu_run $D \
+	'cd /sys/block/xvdc/device && cat nr_rings ring_page_order max_indirect_segments persistent_grants' 60 | tr '\n' /)"
 after=$(conlog | grep -a "^XBF-DMESG mg" | grep -o "[0-9]* ring(s) order [0-9]*, [0-9]* segments/request, persistent [01]" | tail -n 1)
 re=$(conlog | grep -a "^XBF-DMESG mg" | grep -o "[1-9][0-9]* requests re-issued" | tail -n 1)
 if [[ $v == *"rc=0 errs=0" && -n $after ]]; then
