@@ -177,6 +177,9 @@ struct xbf_info;
  * @inflight: slots in use.
  * @pool: free persistent grants, most recently used first.
  * @pool_count: grants in @pool.
+ * @starved: a request was turned away for want of a slot or a grant; the
+ *	next completion restarts the hardware queues (several may share
+ *	this ring after a restore onto a backend with fewer rings).
  * @wd_cons: rsp_cons seen by the last watchdog tick.
  * @wd_stamp: jiffies of the last observed progress.
  * @stats: counters.
@@ -199,6 +202,7 @@ struct xbf_ring {
 	unsigned int inflight;
 	struct list_head pool;
 	unsigned int pool_count;
+	bool starved;
 	RING_IDX wd_cons;
 	unsigned long wd_stamp;
 	struct xbf_ring_stats stats;

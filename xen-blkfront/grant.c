@@ -53,6 +53,7 @@ static bool xbf_gnt_reserve(struct xbf_ring *ring, bool pooled,
 		ring->stats.persistent_hits++;
 	} else if (ring->stats.grants_in_use >= xbf_gnt_cap(ring)) {
 		ring->stats.ring_full++;
+		ring->starved = true;
 		ok = false;
 	} else {
 		ring->stats.grants_in_use++;

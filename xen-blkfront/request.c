@@ -338,8 +338,10 @@ blk_status_t xbf_queue_rq(struct xbf_ring *ring, struct request *rq)
 		return xbf_resubmit(info, rq);
 	spin_lock_irqsave(&ring->lock, flags);
 	slot = xbf_slot_get(ring);
-	if (slot < 0)
+	if (slot < 0) {
 		ring->stats.ring_full++;
+		ring->starved = true;
+	}
 	spin_unlock_irqrestore(&ring->lock, flags);
 	if (slot < 0)
 		return BLK_STS_RESOURCE;

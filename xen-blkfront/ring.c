@@ -408,13 +408,23 @@ bool xbf_ring_kick(struct xbf_ring *ring)
 static irqreturn_t xbf_interrupt(int irq, void *dev_id)
 {
 	struct xbf_ring *ring = dev_id;
+	struct gendisk *gd = READ_ONCE(ring->info->gd);
 	unsigned long flags;
-	bool work;
+	bool work, restart;
 
 	spin_lock_irqsave(&ring->lock, flags);
 	ring->stats.interrupts++;
 	work = xbf_ring_kick(ring);
+	restart = work && ring->starved;
+	if (restart)
+		ring->starved = false;
 	spin_unlock_irqrestore(&ring->lock, flags);
+	/*
+	 * Slots and grants were freed: run the hardware queues that were
+	 * turned away now, rather than when blk-mq's retry timer fires.
+	 */
+	if (restart && gd)
+		blk_mq_delay_run_hw_queues(gd->queue, 0);
 	xen_irq_lateeoi(irq, work ? 0 : XEN_EOI_FLAG_SPURIOUS);
 	return IRQ_HANDLED;
 }
