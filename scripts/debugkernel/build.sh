@@ -35,6 +35,11 @@ KEY="rev$BUILD_REV $PKGVER $(sha256sum "$FRAG" | cut -c1-16)"
 
 krel() { make -s -C "$SRC" O="$OBJ" kernelrelease 2>/dev/null; }
 
+# one build at a time in $DK: a second caller waits, then finds the cache
+mkdir -p "$DK"
+exec 9>"$DK/.lock"
+flock 9
+
 if [[ ${DK_FORCE:-0} != 1 && -f $DK/stamp && $(cat "$DK/stamp") == "$KEY" &&
 	-f $OBJ/arch/x86/boot/bzImage && -f $OBJ/Module.symvers ]]; then
 	say "cached: $KEY"
