@@ -64,7 +64,9 @@ if [[ -z $v ]]; then
 	# the agent may be one of them) and the frontend's xenstore state.
 	rig_domu_run $D 'mount -t debugfs none /sys/kernel/debug 2>/dev/null; cd /sys/kernel/debug/block/xvdc &&
 		grep -H . state requeue_list hctx*/state hctx*/dispatch hctx*/busy hctx*/flags hctx*/sched_tags 2>/dev/null | head -n 60
-		grep -H . /sys/block/xvdc/inflight /sys/kernel/debug/xen-blkfront/*/* 2>/dev/null | head -n 40
+		grep -H . /sys/block/xvdc/inflight /sys/kernel/debug/xen-blkfront/*/* hctx*/run 2>/dev/null | head -n 40
+		sleep 5; echo "5 s later:"
+		grep -H . /sys/kernel/debug/xen-blkfront/*/* hctx*/run 2>/dev/null | grep -E "ring_full|requests:|grants|run"
 		for p in $(pidof fio) $(pgrep kworker); do grep -q . /proc/$p/stack 2>/dev/null &&
 			grep -q -v "worker_thread\|ret_from_fork" /proc/$p/stack && { echo "== $p $(cat /proc/$p/comm)"; cat /proc/$p/stack; }; done
 		dmesg | tail -n 30' 60 | sed 's/^/RIG-LOG guest fmg: /'
