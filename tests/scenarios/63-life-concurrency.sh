@@ -10,6 +10,10 @@
 . /rig/life/life-lib.sh
 T=life-conc
 export RIG_DOMU_LOGLEVEL=6
+# the guests boot side by side: with 4 of them on a loaded TCG host the last
+# agent came up just after the default 120 s (measured 126 s for xl create
+# alone), so give them longer
+export RIG_START_TIMEOUT=${RIG_START_TIMEOUT:-300}
 NSR=$(life_n 1 3)
 # make check: the shortened version, the two guests the events hit (c1
 # saved/restored, c2 detached); make check-full: all four
