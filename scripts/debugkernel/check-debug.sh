@@ -47,6 +47,9 @@ say "kernel $KVER ready in ${T_KERNEL}s"
 say "phase: our modules against $KVER (W=1)"
 rsync -a --delete --exclude /build --exclude /.git "$REPO/" "$MODSRC/"
 make -C "$MODSRC" clean >/dev/null 2>&1
+# x86_64_defconfig has CONFIG_WERROR=y, Debian's kernels do not: judge our
+# modules (and the compat probes) by their W=1 warning count, not by -Werror
+export KCFLAGS="${KCFLAGS:-} -Wno-error"
 BUILD_RC=0
 make -C "$MODSRC" KDIR="$REPO/build/debugkernel/obj" W=1 >"$OUT/modules.log" 2>&1 || BUILD_RC=$?
 NWARN=$(grep -c 'warning:' "$OUT/modules.log")

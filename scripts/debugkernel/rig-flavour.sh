@@ -34,5 +34,6 @@ if [[ ! -f $K/.rig-done || $(cat "$K/.rig-key" 2>/dev/null) != "$key" ]]; then
 	echo "$key" >"$K/.rig-key"
 	touch "$K/.rig-done"
 fi
-printf 'KVER=%s\nXENVER=%s\nSUITE=bookworm\nRESOLVED=%s\n' "$KVER" "$XENVER" \
+# sourced by scripts/rig/lib.sh: every value shell-quoted
+printf 'KVER=%q\nXENVER=%q\nSUITE=bookworm\nRESOLVED=%q\n' "$KVER" "$XENVER" \
 	"debug kernel from $DK ($(cat "$DK/stamp"))" >"$FD/env"
