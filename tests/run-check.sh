@@ -224,8 +224,11 @@ section_rig() {
 	fi
 	jobs=${XENBLK_RIG_JOBS:-$(($(nproc) >= 2 ? 2 : 1))}
 	# a per-scenario bound, not a duration: the longest scenarios take up to
-	# ~600 s when other QEMUs load the host; a timeout is a FAIL
-	export RIG_SCENARIO_TIMEOUT=${RIG_SCENARIO_TIMEOUT:-1200}
+	# ~600 s when other QEMUs load the host; a timeout is a FAIL.  check-full
+	# has longer ones (66-life-exhaust: ~1600 s measured on a loaded host).
+	local bound=1200
+	[[ -n ${XENBLK_FULL:-} ]] && bound=3000
+	export RIG_SCENARIO_TIMEOUT=${RIG_SCENARIO_TIMEOUT:-$bound}
 	say "phase: rig prep (Debian packages, debootstrap; cached after the first run)"
 	if ! "$ROOT/scripts/rig/prep.sh" > "$OUT/rig-prep.log" 2>&1; then
 		tail -n 20 "$OUT/rig-prep.log" | sed 's/^/    /'
