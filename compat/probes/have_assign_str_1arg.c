@@ -1,4 +1,5 @@
 /* HAVE_ASSIGN_STR_1ARG: TRACE_EVENT __assign_str(dst) takes one argument (the source comes from __string()), Linux 6.10 */
+#include <linux/types.h>	/* BITS_PER_LONG, which the stage headers test */
 #include <linux/stringify.h>
 #include <trace/stages/stage6_event_callback.h>
 
