@@ -177,6 +177,8 @@ struct xbf_info;
  * @inflight: slots in use.
  * @pool: free persistent grants, most recently used first.
  * @pool_count: grants in @pool.
+ * @table_full: a grant reference could not be had: the guest's grant
+ *	table is exhausted (see xbf_gnt_pressure()).
  * @starved: a request was turned away for want of a slot or a grant; the
  *	next completion restarts the hardware queues (several may share
  *	this ring after a restore onto a backend with fewer rings).
@@ -202,6 +204,7 @@ struct xbf_ring {
 	unsigned int inflight;
 	struct list_head pool;
 	unsigned int pool_count;
+	bool table_full;
 	bool starved;
 	RING_IDX wd_cons;
 	unsigned long wd_stamp;
@@ -279,6 +282,8 @@ struct xbf_geometry {
  * @split_lock: protects @split_bios.
  * @split_bios: bios of too large requests, to be submitted again (split).
  * @split_work: submits @split_bios.
+ * @split_stolen: bios taken from too large requests (under @split_lock).
+ * @split_sent: of these, bios submitted again (under @split_lock).
  * @watchdog: periodic hang detection and pool trimming.
  * @update_work: applies feature changes found on the data path.
  * @debugfs: per-disk debugfs directory.
@@ -302,6 +307,8 @@ struct xbf_info {
 	spinlock_t split_lock;
 	struct bio_list split_bios;
 	struct work_struct split_work;
+	unsigned long split_stolen;
+	unsigned long split_sent;
 	struct delayed_work watchdog;
 	struct work_struct update_work;
 	struct dentry *debugfs;
@@ -347,6 +354,7 @@ struct xbf_gnt *xbf_gnt_borrow(struct xbf_ring *ring, struct page *page,
 			       bool readonly);
 bool xbf_gnt_put(struct xbf_ring *ring, struct xbf_gnt *gnt);
 void xbf_pool_trim(struct xbf_ring *ring, unsigned long idle);
+void xbf_gnt_pressure(struct xbf_ring *ring);
 
 /* request.c */
 blk_status_t xbf_queue_rq(struct xbf_ring *ring, struct request *rq);

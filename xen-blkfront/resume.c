@@ -58,14 +58,21 @@ void xbf_split_work(struct work_struct *work)
 {
 	struct xbf_info *info = container_of(work, struct xbf_info, split_work);
 	struct bio_list bios;
+	unsigned int n = 0;
 	struct bio *bio;
 
 	spin_lock_irq(&info->split_lock);
 	bios = info->split_bios;
 	bio_list_init(&info->split_bios);
 	spin_unlock_irq(&info->split_lock);
+	n = bio_list_size(&bios);
+	spin_lock_irq(&info->split_lock);
+	info->split_sent += n;
+	spin_unlock_irq(&info->split_lock);
 	while ((bio = bio_list_pop(&bios)))
 		submit_bio_noacct(bio);
+	pr_info_ratelimited("%s: %u bios of too large requests submitted again (%lu of %lu)\n",
+			    xbf_name(info), n, info->split_sent, info->split_stolen);
 }
 
 /**
@@ -82,6 +89,7 @@ void xbf_split_work(struct work_struct *work)
 blk_status_t xbf_resubmit(struct xbf_info *info, struct request *rq)
 {
 	unsigned long flags;
+	struct bio *bio;
 
 	if ((rq->rq_flags & RQF_FLUSH_SEQ) || !rq->bio) {
 		pr_err_ratelimited("%s: request of %u bytes exceeds the negotiated limits\n",
@@ -89,6 +97,8 @@ blk_status_t xbf_resubmit(struct xbf_info *info, struct request *rq)
 		return BLK_STS_IOERR;
 	}
 	spin_lock_irqsave(&info->split_lock, flags);
+	for (bio = rq->bio; bio; bio = bio->bi_next)
+		info->split_stolen++;
 	blk_steal_bios(&info->split_bios, rq);
 	spin_unlock_irqrestore(&info->split_lock, flags);
 	blk_mq_end_request(rq, BLK_STS_OK);
