@@ -177,8 +177,6 @@ struct xbf_info;
  * @inflight: slots in use.
  * @pool: free persistent grants, most recently used first.
  * @pool_count: grants in @pool.
- * @table_full: a grant reference could not be had: the guest's grant
- *	table is exhausted (see xbf_gnt_pressure()).
  * @starved: a request was turned away for want of a slot or a grant; the
  *	next completion restarts the hardware queues (several may share
  *	this ring after a restore onto a backend with fewer rings).
@@ -204,7 +202,6 @@ struct xbf_ring {
 	unsigned int inflight;
 	struct list_head pool;
 	unsigned int pool_count;
-	bool table_full;
 	bool starved;
 	RING_IDX wd_cons;
 	unsigned long wd_stamp;
@@ -354,7 +351,6 @@ struct xbf_gnt *xbf_gnt_borrow(struct xbf_ring *ring, struct page *page,
 			       bool readonly);
 bool xbf_gnt_put(struct xbf_ring *ring, struct xbf_gnt *gnt);
 void xbf_pool_trim(struct xbf_ring *ring, unsigned long idle);
-void xbf_gnt_pressure(struct xbf_ring *ring);
 
 /* request.c */
 blk_status_t xbf_queue_rq(struct xbf_ring *ring, struct request *rq);

@@ -94,10 +94,8 @@ struct xbf_gnt *xbf_gnt_get(struct xbf_ring *ring, bool pooled)
 	if (!gnt->page)
 		goto free_gnt;
 	ref = xbf_grant(ring, gnt->page, false);
-	if (ref < 0) {
-		WRITE_ONCE(ring->table_full, true);
+	if (ref < 0)
 		goto free_page;
-	}
 	gnt->ref = ref;
 	gnt->pooled = pooled;
 	return gnt;
@@ -131,10 +129,8 @@ struct xbf_gnt *xbf_gnt_borrow(struct xbf_ring *ring, struct page *page,
 	if (!gnt)
 		goto unreserve;
 	ref = xbf_grant(ring, page, readonly);
-	if (ref < 0) {
-		WRITE_ONCE(ring->table_full, true);
+	if (ref < 0)
 		goto free_gnt;
-	}
 	gnt->ref = ref;
 	gnt->page = page;
 	gnt->borrowed = true;
@@ -201,26 +197,4 @@ void xbf_pool_trim(struct xbf_ring *ring, unsigned long idle)
 		ring->pool_count--;
 		xbf_gnt_end(ring, gnt);
 	}
-}
-
-/**
- * xbf_gnt_pressure - give the persistent pool back when the table ran out
- * @ring: the ring (lock NOT held) whose request just failed for want of a
- *	grant reference
- *
- * Many disks (or rings) can together keep more grants in their pools than
- * the guest's grant table holds.  A ring that finds the table exhausted
- * ends the grants of its idle pool, so that its retry and the other rings
- * find references, instead of every ring holding a part of what all need.
- */
-void xbf_gnt_pressure(struct xbf_ring *ring)
-{
-	unsigned long flags;
-
-	if (!READ_ONCE(ring->table_full))
-		return;
-	spin_lock_irqsave(&ring->lock, flags);
-	ring->table_full = false;
-	xbf_pool_trim(ring, 0);
-	spin_unlock_irqrestore(&ring->lock, flags);
 }
