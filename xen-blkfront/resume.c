@@ -57,22 +57,23 @@ int xbf_resume(struct xenbus_device *dev)
 void xbf_split_work(struct work_struct *work)
 {
 	struct xbf_info *info = container_of(work, struct xbf_info, split_work);
+	unsigned long sent, stolen;
 	struct bio_list bios;
-	unsigned int n = 0;
+	unsigned int n;
 	struct bio *bio;
 
 	spin_lock_irq(&info->split_lock);
 	bios = info->split_bios;
 	bio_list_init(&info->split_bios);
-	spin_unlock_irq(&info->split_lock);
 	n = bio_list_size(&bios);
-	spin_lock_irq(&info->split_lock);
 	info->split_sent += n;
+	sent = info->split_sent;
+	stolen = info->split_stolen;
 	spin_unlock_irq(&info->split_lock);
 	while ((bio = bio_list_pop(&bios)))
 		submit_bio_noacct(bio);
 	pr_info_ratelimited("%s: %u bios of too large requests submitted again (%lu of %lu)\n",
-			    xbf_name(info), n, info->split_sent, info->split_stolen);
+			    xbf_name(info), n, sent, stolen);
 }
 
 /**
