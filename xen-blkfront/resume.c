@@ -90,7 +90,6 @@ void xbf_split_work(struct work_struct *work)
 blk_status_t xbf_resubmit(struct xbf_info *info, struct request *rq)
 {
 	unsigned long flags;
-	struct bio *bio;
 
 	if ((rq->rq_flags & RQF_FLUSH_SEQ) || !rq->bio) {
 		pr_err_ratelimited("%s: request of %u bytes exceeds the negotiated limits\n",
@@ -98,8 +97,7 @@ blk_status_t xbf_resubmit(struct xbf_info *info, struct request *rq)
 		return BLK_STS_IOERR;
 	}
 	spin_lock_irqsave(&info->split_lock, flags);
-	for (bio = rq->bio; bio; bio = bio->bi_next)
-		info->split_stolen++;
+	info->split_stolen += blk_rq_count_bios(rq);
 	blk_steal_bios(&info->split_bios, rq);
 	spin_unlock_irqrestore(&info->split_lock, flags);
 	blk_mq_end_request(rq, BLK_STS_OK);

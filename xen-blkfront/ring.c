@@ -228,8 +228,6 @@ static void xbf_end_slot(struct xbf_ring *ring, unsigned int slot,
 		blk_mq_requeue_request(rq, true);
 		return;
 	}
-	if (status == XBF_STS_RESEND)
-		status = BLK_STS_IOERR;
 	xbf_complete_rq(rq, released ? status : BLK_STS_IOERR);
 	if (!released)
 		xbf_set_broken(ring->info, ring, "grant still mapped", slot, 0);
@@ -310,10 +308,9 @@ static blk_status_t xbf_rsp_status(struct xbf_ring *ring, unsigned int slot,
 	if (status == BLKIF_RSP_OKAY)
 		return BLK_STS_OK;
 	ring->stats.errors++;
-	if (status == BLKIF_RSP_EOPNOTSUPP &&
-	    (op == BLKIF_OP_FLUSH_DISKCACHE || op == BLKIF_OP_WRITE_BARRIER))
-		return xbf_refused_flush(ring, slot);
 	if (status == BLKIF_RSP_EOPNOTSUPP) {
+		if (op == BLKIF_OP_FLUSH_DISKCACHE || op == BLKIF_OP_WRITE_BARRIER)
+			return xbf_refused_flush(ring, slot);
 		if (op == BLKIF_OP_DISCARD) {
 			set_bit(XBF_F_DROP_DISCARD, &info->flags);
 			schedule_work(&info->update_work);
@@ -408,7 +405,7 @@ bool xbf_ring_kick(struct xbf_ring *ring)
 static irqreturn_t xbf_interrupt(int irq, void *dev_id)
 {
 	struct xbf_ring *ring = dev_id;
-	struct gendisk *gd = READ_ONCE(ring->info->gd);
+	struct gendisk *gd;
 	unsigned long flags;
 	bool work, restart;
 
@@ -423,7 +420,8 @@ static irqreturn_t xbf_interrupt(int irq, void *dev_id)
 	 * Slots and grants were freed: run the hardware queues that were
 	 * turned away now, rather than when blk-mq's retry timer fires.
 	 */
-	if (restart && gd)
+	gd = restart ? READ_ONCE(ring->info->gd) : NULL;
+	if (gd)
 		blk_mq_delay_run_hw_queues(gd->queue, 0);
 	xen_irq_lateeoi(irq, work ? 0 : XEN_EOI_FLAG_SPURIOUS);
 	return IRQ_HANDLED;
