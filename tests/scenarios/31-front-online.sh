@@ -107,7 +107,6 @@ detach_under_io() {
 	else
 		rig_result $T/${P}detach-under-io FAIL "fio: $v; guest: $(echo $out)"
 	fi
-
 }
 
 P=

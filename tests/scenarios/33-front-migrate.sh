@@ -60,15 +60,14 @@ while ((SECONDS < t_end)); do
 	sleep 2
 done
 if [[ -z $v ]]; then
-	# No verdict: show where the guest's tasks are stuck (console only,
-	# the agent may be one of them) and the frontend's xenstore state.
+	# No verdict: blk-mq and ring state and fio's stacks from the agent,
+	# blocked tasks and CPUs by sysrq (console), both xenbus states.
 	rig_domu_run $D 'mount -t debugfs none /sys/kernel/debug 2>/dev/null; cd /sys/kernel/debug/block/xvdc &&
 		grep -H . state requeue_list hctx*/state hctx*/dispatch hctx*/busy hctx*/flags hctx*/sched_tags 2>/dev/null | head -n 60
 		grep -H . /sys/block/xvdc/inflight /sys/kernel/debug/xen-blkfront/*/* hctx*/run 2>/dev/null | head -n 40
 		sleep 5; echo "5 s later:"
 		grep -H . /sys/kernel/debug/xen-blkfront/*/* hctx*/run 2>/dev/null | grep -E "ring_full|requests:|grants|run"
-		for p in $(pidof fio) $(pgrep kworker); do grep -q . /proc/$p/stack 2>/dev/null &&
-			grep -q -v "worker_thread\|ret_from_fork" /proc/$p/stack && { echo "== $p $(cat /proc/$p/comm)"; cat /proc/$p/stack; }; done
+		for p in $(pidof fio); do echo "== $p $(cat /proc/$p/comm)"; cat /proc/$p/stack; done
 		dmesg | tail -n 30' 60 | sed 's/^/RIG-LOG guest fmg: /'
 	xl sysrq $D w; sleep 3; xl sysrq $D l; sleep 3
 	echo "RIG-LOG frontend state $(xenstore-read "$(rig_fe_path $D xvdc)/state" 2>&1) backend $(xenstore-read "$(rig_be_path $D xvdc)/state" 2>&1)"
