@@ -139,6 +139,9 @@ ${RIG_DOMU_CFG:-}
 CFG
 	t0=$(rig_uptime)
 	rm -f "$RIG_STATE/domid.$name"
+	# an earlier guest of this name left its console log: scenarios grep
+	# it for verdicts, so a new guest starts with an empty one
+	: >"$RIG_CONSOLE_DIR/guest-$name.log" 2>/dev/null
 	if ! xl create "$cfg" >"$RIG_STATE/$name.create.log" 2>&1; then
 		sed 's/^/RIG-XL: /' "$RIG_STATE/$name.create.log"
 		rig_log "xl create $name failed"
