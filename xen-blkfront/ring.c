@@ -402,10 +402,31 @@ bool xbf_ring_kick(struct xbf_ring *ring)
 	return done;
 }
 
+/*
+ * Slots and grants of @ring were freed after it turned requests away: run
+ * the hardware queues it serves now, rather than when blk-mq's retry timer
+ * fires.  Only those: the others gain nothing from it, and as each ring's
+ * events go to a CPU of its own queue, this stays on the local CPU while
+ * rings and queues pair up, instead of waking every other vCPU's kblockd
+ * worker on each completion.
+ */
+static void xbf_run_served_queues(struct xbf_ring *ring)
+{
+	struct gendisk *gd = READ_ONCE(ring->info->gd);
+	unsigned int nr = ring->info->feat.nr_rings;
+	struct blk_mq_hw_ctx *hctx;
+	unsigned long i;
+
+	if (!gd || !nr)
+		return;
+	queue_for_each_hw_ctx(gd->queue, hctx, i)
+		if (hctx->queue_num % nr == ring->index)
+			blk_mq_run_hw_queue(hctx, true);
+}
+
 static irqreturn_t xbf_interrupt(int irq, void *dev_id)
 {
 	struct xbf_ring *ring = dev_id;
-	struct gendisk *gd;
 	unsigned long flags;
 	bool work, restart;
 
@@ -416,13 +437,8 @@ static irqreturn_t xbf_interrupt(int irq, void *dev_id)
 	if (restart)
 		ring->starved = false;
 	spin_unlock_irqrestore(&ring->lock, flags);
-	/*
-	 * Slots and grants were freed: run the hardware queues that were
-	 * turned away now, rather than when blk-mq's retry timer fires.
-	 */
-	gd = restart ? READ_ONCE(ring->info->gd) : NULL;
-	if (gd)
-		blk_mq_delay_run_hw_queues(gd->queue, 0);
+	if (restart)
+		xbf_run_served_queues(ring);
 	xen_irq_lateeoi(irq, work ? 0 : XEN_EOI_FLAG_SPURIOUS);
 	return IRQ_HANDLED;
 }
