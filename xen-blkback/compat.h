@@ -137,4 +137,11 @@ xbb_read_otherend_state(struct xenbus_device *dev)
 #endif
 }
 
+/* Typed zeroing allocation (kzalloc_obj() where the kernel has it). */
+#ifdef HAVE_KZALLOC_OBJ
+#define xbb_zalloc_obj(p, gfp)		kzalloc_obj(*(p), gfp)
+#else
+#define xbb_zalloc_obj(p, gfp)		kzalloc(sizeof(*(p)), gfp)
+#endif
+
 #endif /* XBB_COMPAT_H */

@@ -551,7 +551,7 @@ static int xbb_probe(struct xenbus_device *dev,
 	struct xbb_vbd *vbd;
 	int err;
 
-	vbd = kzalloc(sizeof(*vbd), GFP_KERNEL);
+	vbd = xbb_zalloc_obj(vbd, GFP_KERNEL);
 	if (!vbd)
 		return -ENOMEM;
 	vbd->dev = dev;
