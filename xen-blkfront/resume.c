@@ -70,8 +70,16 @@ void xbf_split_work(struct work_struct *work)
 	sent = info->split_sent;
 	stolen = info->split_stolen;
 	spin_unlock_irq(&info->split_lock);
-	while ((bio = bio_list_pop(&bios)))
+	while ((bio = bio_list_pop(&bios))) {
+		/*
+		 * Its submitter asked not to wait, at its own submission;
+		 * split again under REQ_NOWAIT, the bio would now end with
+		 * EAGAIN in a worker, and io_uring passes that error on to
+		 * the application instead of issuing it again.
+		 */
+		bio->bi_opf &= ~REQ_NOWAIT;
 		submit_bio_noacct(bio);
+	}
 	pr_info_ratelimited("%s: %u bios of too large requests submitted again (%lu of %lu)\n",
 			    xbf_name(info), n, sent, stolen);
 }
