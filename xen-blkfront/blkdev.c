@@ -44,7 +44,7 @@ static blk_status_t xbf_mq_queue_rq(struct blk_mq_hw_ctx *hctx,
 		blk_mq_end_request(rq, BLK_STS_OK);
 		return BLK_STS_OK;
 	}
-	ring = &info->rings[hctx->queue_num % info->feat.nr_rings];
+	ring = &info->rings[xbf_queue_ring(info, hctx->queue_num)];
 	return xbf_queue_rq(ring, rq);
 }
 
@@ -113,8 +113,7 @@ static int xbf_tag_set_init(struct xbf_info *info)
 	 * One hardware queue per vCPU (up to max_queues) even when this
 	 * backend offers fewer rings: a backend met after a restore or
 	 * migration may offer more, and the number of hardware queues is
-	 * fixed once the disk exists.  Queue q is served by ring
-	 * q % nr_rings.
+	 * fixed once the disk exists (see xbf_queue_ring()).
 	 */
 	set->nr_hw_queues = max(info->feat.nr_rings,
 				min(num_online_cpus(),

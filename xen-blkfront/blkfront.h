@@ -325,6 +325,22 @@ struct xbf_pdu {
 	unsigned int slot;
 };
 
+/**
+ * xbf_queue_ring - the ring that serves a hardware queue
+ * @info: the device, rings connected (@info->feat.nr_rings > 0)
+ * @queue_num: the hardware queue's number
+ *
+ * There may be more hardware queues than rings (a restore onto a backend
+ * with fewer rings): queue q is served by ring q % nr_rings.
+ *
+ * Return: the ring index.
+ */
+static inline unsigned int xbf_queue_ring(struct xbf_info *info,
+					  unsigned int queue_num)
+{
+	return queue_num % info->feat.nr_rings;
+}
+
 static inline const char *xbf_name(struct xbf_info *info)
 {
 	return info->gd ? info->gd->disk_name : info->xbdev->nodename;

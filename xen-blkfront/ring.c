@@ -412,15 +412,15 @@ bool xbf_ring_kick(struct xbf_ring *ring)
  */
 static void xbf_run_served_queues(struct xbf_ring *ring)
 {
-	struct gendisk *gd = READ_ONCE(ring->info->gd);
-	unsigned int nr = ring->info->feat.nr_rings;
+	struct xbf_info *info = ring->info;
+	struct gendisk *gd = READ_ONCE(info->gd);
 	struct blk_mq_hw_ctx *hctx;
 	unsigned long i;
 
-	if (!gd || !nr)
+	if (!gd || !info->feat.nr_rings)
 		return;
 	queue_for_each_hw_ctx(gd->queue, hctx, i)
-		if (hctx->queue_num % nr == ring->index)
+		if (xbf_queue_ring(info, hctx->queue_num) == ring->index)
 			blk_mq_run_hw_queue(hctx, true);
 }
 
