@@ -35,7 +35,7 @@ before=$(rig_domu_run $D 'echo 1 >/proc/sys/kernel/sysrq; cd /sys/block/xvdc/dev
 # check-full: block and driver tracepoints, read back if fio hangs
 ((${RIG_FULL:-0})) && rig_domu_run $D 'mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 	cd /sys/kernel/tracing && echo 8192 >buffer_size_kb &&
-	for e in block/block_bio_queue block/block_bio_complete block/block_rq_issue block/block_rq_complete \
+	for e in block/block_bio_queue block/block_rq_issue block/block_rq_complete \
 		block/block_rq_requeue block/block_split xen_blkfront/xbf_submit xen_blkfront/xbf_complete; do
 		echo 1 >events/$e/enable || echo "RIG-TRACE no $e"; done
 	echo "p:aiodone aio_complete_rw pos=+8(%di):s64 res=%si:s64" >>kprobe_events &&
@@ -117,7 +117,7 @@ AWK
 awk -f /tmp/lost.awk trace | head -n 200
 echo "xbf events in the trace: $(grep -c xbf_ trace)"
 echo "io_submit calls that did not take all their iocbs:"
-grep -E "submitnr:|submitret:" trace | awk '/submitnr:/ { sub(/.*nr=/, ""); n[$0]++; want = $0; next }
+grep -E "submitnr:|submitret:" trace | awk '/submitnr:/ { sub(/.*nr=/, ""); want = $0; next }
 	{ sub(/.*ret=/, ""); if ($0 != want) { bad++; print "  asked " want ", returned " $0 } }
 	END { print "  " bad + 0 " of them" }' | tail -n 6
 echo "fio's last wake-ups and switches, io_submit returns and aio completions:"
