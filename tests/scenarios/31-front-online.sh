@@ -115,8 +115,9 @@ indirect_change
 detach_under_io
 
 # 3. xl save + xl restore during a verified randrw (the verdict comes
-#    from the console log)
-bg_fio sr --filename=/dev/xvdc --rw=randrw --bs=64k --size=4M --iodepth=8 --ioengine=libaio \
+#    from the console log); io_uring, not libaio: see "fio across xl
+#    save" in tests/lifecycle/README.md
+bg_fio sr --filename=/dev/xvdc --rw=randrw --bs=64k --size=4M --iodepth=8 --ioengine=io_uring \
 	--direct=1 --verify=crc32c --do_verify=1 --verify_fatal=1 --thinktime=1s
 wait_io xvdc 20 || fail save "no I/O on xvdc"
 xl save $D /run/rig/$D.save >/run/rig/$D.save.log 2>&1 || { cat /run/rig/$D.save.log; fail save "xl save failed"; }

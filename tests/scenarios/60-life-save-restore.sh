@@ -44,8 +44,10 @@ life_nbd_start() {
 		{ sed 's/^/RIG-LOG nbd: /' /run/rig/life-nbd.log; return 1; }
 	rig_log "nbd-server pid $NBD_PID, /dev/nbd0 connected"
 }
+# io_uring, not libaio, across xl save: see "fio across xl save" in
+# tests/lifecycle/README.md
 FIO="--rw=randwrite --bs=64k --size=1M --offset_increment=1M --numjobs=2 --iodepth=16
-	--ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 --verify_fatal=1 --group_reporting"
+	--ioengine=io_uring --direct=1 --verify=crc32c --do_verify=1 --verify_fatal=1 --group_reporting"
 
 rd=$(rig_brd 64) || fail setup "backing device"
 life_nbd_start || fail setup "nbd-server/nbd-client did not give /dev/nbd0"

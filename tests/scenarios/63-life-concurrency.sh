@@ -27,7 +27,9 @@ cleanup() {
 	rm -f /run/rig/life-c*.img
 }
 fail() { rig_result "$T/$1" FAIL "$2"; cleanup; exit 0; }
-FIO="--rw=randwrite --bs=16k --size=1M --iodepth=16 --ioengine=libaio --direct=1 --verify=crc32c
+# io_uring, not libaio, across xl save: see "fio across xl save" in
+# tests/lifecycle/README.md
+FIO="--rw=randwrite --bs=16k --size=1M --iodepth=16 --ioengine=io_uring --direct=1 --verify=crc32c
 	--do_verify=1 --verify_fatal=1"
 
 modprobe loop 2>/dev/null

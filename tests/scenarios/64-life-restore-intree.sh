@@ -15,8 +15,10 @@ export RIG_DOMU_LOGLEVEL=6
 export RIG_NO_DUMP=1	# the rig's agent dies with the restore
 INTREE_WEAK="max_queues=1 max_ring_page_order=0 feature_persistent=0"
 fail() { rig_result "$T/$1" FAIL "$2"; rig_dmesg0 30; life_contail $D; xl destroy $D >/dev/null 2>&1; exit 0; }
+# io_uring, not libaio, across xl save: see "fio across xl save" in
+# tests/lifecycle/README.md
 FIO="--rw=randwrite --bs=64k --size=1M --offset_increment=1M --numjobs=2 --iodepth=16
-	--ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 --verify_fatal=1 --group_reporting"
+	--ioengine=io_uring --direct=1 --verify=crc32c --do_verify=1 --verify_fatal=1 --group_reporting"
 
 rd=$(rig_brd 64) || fail setup "backing device"
 rig_load_back ours || fail setup "our backend did not load"
@@ -31,7 +33,7 @@ rig_attach $D "$rd" xvdb && rig_wait_state $D xvdb back 4 && rig_wait_state $D x
 # the save) next to fio's write phase with verify_state_save; after the
 # restore onto the in-tree blkback, a verify-only phase loads the state
 VS="--filename=/dev/xvdb --rw=randwrite --bs=4k --size=2M --offset=8M --offset_increment=2M --numjobs=2
-	--iodepth=16 --ioengine=libaio --direct=1 --verify=crc32c --group_reporting"
+	--iodepth=16 --ioengine=io_uring --direct=1 --verify=crc32c --group_reporting"
 VS=$(echo $VS)	# one line: it goes into the guest's command text
 life_run_bg $D "(cd /tmp && rm -f local-vs-*; fio --name=vs --eta=never --output=/tmp/vsw.out $VS --do_verify=0 --verify_state_save=1
 echo \"XBF-VS write rc=\$? states=\$(ls /tmp/local-vs-*-verify.state | wc -l)\"
