@@ -142,6 +142,8 @@ struct xbf_shadow {
  * @completions: responses consumed.
  * @max_batch: most responses consumed in one interrupt.
  * @errors: responses with a non-OKAY status.
+ * @grant_waits: times the guest's grant table was full and the ring's
+ *	queues waited for grants to be freed.
  */
 struct xbf_ring_stats {
 	u64 requests;
@@ -155,6 +157,7 @@ struct xbf_ring_stats {
 	u64 completions;
 	u64 max_batch;
 	u64 errors;
+	u64 grant_waits;
 };
 
 struct xbf_info;
@@ -180,6 +183,10 @@ struct xbf_info;
  * @starved: a request was turned away for want of a slot or a grant; the
  *	next completion restarts the hardware queues (several may share
  *	this ring after a restore onto a backend with fewer rings).
+ * @gnt_short: the last grant allocation failed because the guest's grant
+ *	table is full (not for want of memory or of the ring's budget).
+ * @gnt_waiting: @gnt_cb is registered with the grant table.
+ * @gnt_cb: run the served queues once enough grants are free again.
  * @wd_cons: rsp_cons seen by the last watchdog tick.
  * @wd_stamp: jiffies of the last observed progress.
  * @stats: counters.
@@ -203,6 +210,9 @@ struct xbf_ring {
 	struct list_head pool;
 	unsigned int pool_count;
 	bool starved;
+	bool gnt_short;
+	bool gnt_waiting;
+	struct gnttab_free_callback gnt_cb;
 	RING_IDX wd_cons;
 	unsigned long wd_stamp;
 	struct xbf_ring_stats stats;
@@ -360,6 +370,7 @@ void xbf_set_broken(struct xbf_info *info, struct xbf_ring *ring,
 bool xbf_ring_kick(struct xbf_ring *ring);
 void xbf_watchdog_fn(struct work_struct *work);
 bool xbf_timeout_rq(struct xbf_info *info, struct request *rq);
+blk_status_t xbf_wait_grants(struct xbf_ring *ring, unsigned int count);
 
 /* grant.c */
 struct xbf_gnt *xbf_gnt_get(struct xbf_ring *ring, bool pooled);

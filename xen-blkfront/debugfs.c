@@ -35,6 +35,7 @@ static int xbf_ring_show(struct seq_file *m, void *v)
 	seq_printf(m, "completions_per_interrupt: %llu\nerrors: %llu\n",
 		   st.interrupts ? st.completions / st.interrupts : 0,
 		   st.errors);
+	seq_printf(m, "grant_waits: %llu\n", st.grant_waits);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(xbf_ring);

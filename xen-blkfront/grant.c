@@ -94,8 +94,10 @@ struct xbf_gnt *xbf_gnt_get(struct xbf_ring *ring, bool pooled)
 	if (!gnt->page)
 		goto free_gnt;
 	ref = xbf_grant(ring, gnt->page, false);
-	if (ref < 0)
+	if (ref < 0) {
+		WRITE_ONCE(ring->gnt_short, true);
 		goto free_page;
+	}
 	gnt->ref = ref;
 	gnt->pooled = pooled;
 	return gnt;
@@ -129,8 +131,10 @@ struct xbf_gnt *xbf_gnt_borrow(struct xbf_ring *ring, struct page *page,
 	if (!gnt)
 		goto unreserve;
 	ref = xbf_grant(ring, page, readonly);
-	if (ref < 0)
+	if (ref < 0) {
+		WRITE_ONCE(ring->gnt_short, true);
 		goto free_gnt;
+	}
 	gnt->ref = ref;
 	gnt->page = page;
 	gnt->borrowed = true;

@@ -351,8 +351,10 @@ blk_status_t xbf_queue_rq(struct xbf_ring *ring, struct request *rq)
 	pdu->ring = ring->index;
 	pdu->slot = slot;
 	err = xbf_prep(ring, &ring->shadow[slot], rq, &w);
-	if (err == -ENOMEM)
-		return xbf_unprep(ring, slot, BLK_STS_RESOURCE);
+	if (err == -ENOMEM) {
+		xbf_unprep(ring, slot, BLK_STS_RESOURCE);
+		return xbf_wait_grants(ring, nsegs + xenblk_indirect_pages(nsegs));
+	}
 	if (err)
 		return xbf_unprep(ring, slot, BLK_STS_IOERR);
 	if (!xbf_send(ring, slot, &w))

@@ -62,6 +62,9 @@ static void xbf_ring_teardown(struct xbf_ring *ring)
 {
 	unsigned long flags;
 
+	/* Returns with the callback neither queued nor running. */
+	gnttab_cancel_free_callback(&ring->gnt_cb);
+	ring->gnt_waiting = false;
 	if (ring->irq >= 0)
 		unbind_from_irqhandler(ring->irq, ring);
 	ring->irq = -1;
@@ -424,6 +427,46 @@ static void xbf_run_served_queues(struct xbf_ring *ring)
 			blk_mq_run_hw_queue(hctx, true);
 }
 
+/* Grant table callback: enough grants are free. Atomic context. */
+static void xbf_grants_freed(void *arg)
+{
+	struct xbf_ring *ring = arg;
+
+	WRITE_ONCE(ring->gnt_waiting, false);
+	xbf_run_served_queues(ring);
+}
+
+/**
+ * xbf_wait_grants - park a ring's queues until grants are free again
+ * @ring: the ring whose request could not get all its grants
+ * @count: grants the request needs
+ *
+ * When the guest's grant table is full, retrying every few milliseconds
+ * (BLK_STS_RESOURCE) costs a queue run per hardware queue each time, and
+ * does nothing until another device or ring frees grants.  Instead ask the
+ * grant table to call back once @count entries are free; the ring
+ * watchdog runs the queues too, should that call come before blk-mq has
+ * parked the request.
+ *
+ * Return: BLK_STS_DEV_RESOURCE when waiting on the grant table,
+ * BLK_STS_RESOURCE when the shortage was something else (memory, the
+ * ring's own grant budget, which its completions restore).
+ */
+blk_status_t xbf_wait_grants(struct xbf_ring *ring, unsigned int count)
+{
+	unsigned long flags;
+
+	if (!xchg(&ring->gnt_short, false))
+		return BLK_STS_RESOURCE;
+	spin_lock_irqsave(&ring->lock, flags);
+	ring->stats.grant_waits++;
+	spin_unlock_irqrestore(&ring->lock, flags);
+	WRITE_ONCE(ring->gnt_waiting, true);
+	gnttab_request_free_callback(&ring->gnt_cb, xbf_grants_freed, ring,
+				     count);
+	return BLK_STS_DEV_RESOURCE;
+}
+
 static irqreturn_t xbf_interrupt(int irq, void *dev_id)
 {
 	struct xbf_ring *ring = dev_id;
@@ -491,6 +534,8 @@ void xbf_watchdog_fn(struct work_struct *work)
 		xbf_ring_watch(ring);
 		xbf_pool_trim(ring, XBF_GNT_IDLE_RELEASE);
 		spin_unlock_irqrestore(&ring->lock, flags);
+		if (READ_ONCE(ring->gnt_waiting))
+			xbf_run_served_queues(ring);
 	}
 	schedule_delayed_work(&info->watchdog, XBF_WATCHDOG_PERIOD);
 	mutex_unlock(&info->mutex);
