@@ -19,8 +19,13 @@
 
 static int xbf_grant(struct xbf_ring *ring, struct page *page, bool ro)
 {
-	return gnttab_grant_foreign_access(ring->info->xbdev->otherend_id,
-					   xen_page_to_gfn(page), ro);
+	int ref = gnttab_grant_foreign_access(ring->info->xbdev->otherend_id,
+					      xen_page_to_gfn(page), ro);
+
+	/* The guest's grant table is full: see xbf_wait_grants(). */
+	if (ref < 0)
+		WRITE_ONCE(ring->gnt_short, true);
+	return ref;
 }
 
 /*
@@ -94,10 +99,8 @@ struct xbf_gnt *xbf_gnt_get(struct xbf_ring *ring, bool pooled)
 	if (!gnt->page)
 		goto free_gnt;
 	ref = xbf_grant(ring, gnt->page, false);
-	if (ref < 0) {
-		WRITE_ONCE(ring->gnt_short, true);
+	if (ref < 0)
 		goto free_page;
-	}
 	gnt->ref = ref;
 	gnt->pooled = pooled;
 	return gnt;
@@ -131,10 +134,8 @@ struct xbf_gnt *xbf_gnt_borrow(struct xbf_ring *ring, struct page *page,
 	if (!gnt)
 		goto unreserve;
 	ref = xbf_grant(ring, page, readonly);
-	if (ref < 0) {
-		WRITE_ONCE(ring->gnt_short, true);
+	if (ref < 0)
 		goto free_gnt;
-	}
 	gnt->ref = ref;
 	gnt->page = page;
 	gnt->borrowed = true;
