@@ -14,7 +14,8 @@
 #                  scenarios, our .ko, /boot/vmlinux, /boot/domU.cpio) (per run)
 # Inputs (env, normally set by run.sh): RIG_BACK, RIG_FRONT (ours|intree),
 # RIG_BACK_KO, RIG_FRONT_KO (.ko paths), RIG_SCENARIOS, RIG_BACK_PARAMS,
-# RIG_FRONT_PARAMS, RIG_SCENARIO_TIMEOUT, RIG_HOTPLUG, RIG_SHELL.
+# RIG_FRONT_PARAMS, RIG_SCENARIO_TIMEOUT, RIG_HOTPLUG, RIG_SHELL,
+# RIG_XENSTORED, RIG_DOM0_GNTDEV.
 # shellcheck source=scripts/rig/flavour-arg.sh
 source "$(dirname "$0")/flavour-arg.sh" "$@"
 source "$(dirname "$0")/lib.sh"
@@ -303,6 +304,7 @@ build_overlays() {
 		printf 'RIG_BACK_PARAMS=%q\nRIG_FRONT_PARAMS=%q\n' "${RIG_BACK_PARAMS-max_queues=2}" "${RIG_FRONT_PARAMS:-}"
 		printf 'RIG_SCENARIOS=%q\nRIG_SCENARIO_TIMEOUT=%q\n' "$RIG_SCENARIOS" "${RIG_SCENARIO_TIMEOUT:-600}"
 		printf 'RIG_HOTPLUG=%q\nRIG_SHELL=%q\n' "${RIG_HOTPLUG:-rig}" "${RIG_SHELL:-0}"
+		printf 'RIG_XENSTORED=%q\nRIG_DOM0_GNTDEV=%q\n' "${RIG_XENSTORED:-xenstored}" "${RIG_DOM0_GNTDEV:-1}"
 		# make check-full (XENBLK_FULL=1): scenarios run their long counts
 		printf 'RIG_FULL=%q\n' "${XENBLK_FULL:+1}"
 	} >"$o/rig/config"
