@@ -26,6 +26,7 @@ export RIG_DOMU_LOGLEVEL=6
 . /rig/hostile/scen-lib.sh 2>/dev/null ||
 	{ rig_result $T SKIP "no /rig/hostile/scen-lib.sh (tests/hostile rig hook missing)"; exit 0; }
 [[ -x $HS_BIN/hback ]] || { rig_result $T SKIP "no $HS_BIN/hback in the image (tests/hostile did not build)"; exit 0; }
+hs_need_gntdev || { rig_result $T FAIL "xen-gntdev (hback maps grants with it) did not load"; exit 0; }
 cleanup() { xl destroy $D >/dev/null 2>&1; }
 fail() { rig_result "$T/$1" FAIL "$2"; cleanup; exit 0; }
 
