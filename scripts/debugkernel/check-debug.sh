@@ -5,13 +5,18 @@
 #                      DEBUG_ATOMIC_SLEEP; no KASAN, see the fragment), cached
 #   2. rig-flavour.sh  the rig's flavour "debug" (bookworm userspace and Xen)
 #   3. our modules built against it (W=1) from a private copy of the tree
-#   4. one rig boot: tests/scenarios/5[0-4]-hostile-*, 6?-life-*, then
-#      debug/99-collect (kmemleak scans, report windows of every log)
+#   4. two rig boots side by side (DEBUG_BOOTS=1: one), the hostile suite
+#      (5[0-4]-hostile-*) and the lifecycle suite (6?-life-*; FULL_ONLY ones
+#      with XENBLK_FULL=1). Each: the scenarios with our blkback first,
+#      debug/98-lockdep, then 52, 53 or 65 (hback maps grants with gntdev),
+#      then debug/99-collect (kmemleak scans, report windows of every log).
+#      dom0 runs oxenstored and boots without gntdev (RIG_XENSTORED,
+#      RIG_DOM0_GNTDEV) so that lockdep stays on.
 #   5. scan-reports.py: reports attributed to our modules or not
 # Writes build/reports/debug.md (last line "N passed, N failed") and
 # build/reports/debug-reports-full.txt (every report in full).
-# Env: DEBUG_SCENARIOS (override the scenario list; debug/99-collect is
-#      always appended), RIG_SCENARIO_TIMEOUT (default 2400 s: TCG with
+# Env: DEBUG_SCENARIOS (one boot of these scenarios; debug/99-collect is
+#      always appended), DEBUG_BOOTS (2, or 1), RIG_SCENARIO_TIMEOUT (default 2400 s: TCG with
 #      lockdep and kmemleak is slow), plus everything scripts/rig/run.sh takes.
 # Exit: 0 only when nothing failed.
 set -uo pipefail
@@ -55,35 +60,68 @@ make -C "$MODSRC" KDIR="$REPO/build/debugkernel/obj" W=1 >"$OUT/modules.log" 2>&
 NWARN=$(grep -c 'warning:' "$OUT/modules.log")
 export RIG_BACK_KO=$MODSRC/xen-blkback/xen-blkback.ko RIG_FRONT_KO=$MODSRC/xen-blkfront/xen-blkfront.ko
 
-# 4. one boot
-if [[ -n ${DEBUG_SCENARIOS:-} ]]; then
-	SCEN=$DEBUG_SCENARIOS
-else
-	SCEN=
-	for f in "$REPO"/tests/scenarios/5[0-4]-hostile-*.sh "$REPO"/tests/scenarios/6?-life-*.sh; do
-		[[ -f $f ]] && SCEN+="$(basename "$f" .sh) "
+# 4. the boots
+# Two boots side by side (DEBUG_BOOTS=1: one after the other in one boot):
+# the hostile suite and the lifecycle suite. In each, the scenarios with our
+# blkback in dom0 come first, then debug/98-lockdep (is dom0's lockdep still
+# on?), then the ones with the hostile backend hback (52, 53 and 65's flush
+# revocation): hback maps grants with Linux's gntdev, whose lock-order
+# report (6.12) switches dom0's lockdep off; our blkfront, the module those
+# scenarios test, runs in the guests, whose lockdep it does not touch.
+# debug/99-collect ends every boot. FULL_ONLY scenarios only with
+# XENBLK_FULL=1. DEBUG_SCENARIOS="..." replaces all this with one boot.
+early_late() { # GLOB...: "<early> debug/98-lockdep <late>" of those scenarios
+	local f n early="" late=""
+	for f in "$@"; do
+		[[ -f $f ]] || continue
+		n=$(basename "$f" .sh)
+		if [[ -z ${XENBLK_FULL:-} ]] && grep -qxF "$n" "$REPO/tests/scenarios/FULL_ONLY"; then
+			continue
+		fi
+		case $n in 5[23]-hostile-back-* | 65-life-flush-revoke) late+="$n " ;; *) early+="$n " ;; esac
 	done
+	echo "${early}debug/98-lockdep ${late}"
+}
+BOOTS=()
+if [[ -n ${DEBUG_SCENARIOS:-} ]]; then
+	BOOTS=("$DEBUG_SCENARIOS")
+elif [[ ${DEBUG_BOOTS:-2} == 1 ]]; then
+	BOOTS=("$(early_late "$REPO"/tests/scenarios/5[0-4]-hostile-*.sh "$REPO"/tests/scenarios/6?-life-*.sh)")
+else
+	BOOTS=("$(early_late "$REPO"/tests/scenarios/5[0-4]-hostile-*.sh)"
+		"$(early_late "$REPO"/tests/scenarios/6?-life-*.sh)")
 fi
-read -r -a scen_list <<<"$SCEN"
-SCEN="${scen_list[*]} debug/99-collect"
+# dom0 without gntdev and with oxenstored: see scripts/rig/dom0-init.sh
+export RIG_XENSTORED=${RIG_XENSTORED:-oxenstored} RIG_DOM0_GNTDEV=${RIG_DOM0_GNTDEV:-0}
 export RIG_SCENARIO_TIMEOUT=${RIG_SCENARIO_TIMEOUT:-2400}
 # dom0: warnings reach the serial log too; a buffer that keeps the whole boot
 export DOM0_LOGLEVEL=${DOM0_LOGLEVEL:-5}
 export DOM0_EXTRA="${DOM0_EXTRA:-} slub_debug=FZP log_buf_len=16M"
-LOG=$REPO/build/rig/logs/serial-debug-$(date +%Y%m%d-%H%M%S).log
-say "phase: rig boot, flavour debug: $SCEN (timeout ${RIG_SCENARIO_TIMEOUT}s per scenario)"
+stamp=$(date +%Y%m%d-%H%M%S)
+LOGS=() pids=()
 t=$SECONDS
-RIG_LOG=$LOG "$REPO/scripts/rig/run.sh" --flavour debug --no-prep --scenarios "$SCEN" \
-	>"$OUT/rig.out" 2>&1
-RIG_RC=$?
+rm -f "$OUT"/rig-*.out
+for i in "${!BOOTS[@]}"; do
+	read -r -a scen_list <<<"${BOOTS[$i]}"
+	scen="${scen_list[*]} debug/99-collect"
+	LOGS+=("$REPO/build/rig/logs/serial-debug-$stamp-$i.log")
+	say "phase: rig boot $i, flavour debug: $scen (timeout ${RIG_SCENARIO_TIMEOUT}s per scenario)"
+	RIG_LOG=${LOGS[$i]} "$REPO/scripts/rig/run.sh" --flavour debug --no-prep --scenarios "$scen" \
+		>"$OUT/rig-$i.out" 2>&1 &
+	pids+=($!)
+	sleep 20 # the image builds of the boots do not overlap
+done
+RIG_RC=0
+for p in "${pids[@]}"; do wait "$p" || RIG_RC=1; done
 T_SUITE=$((SECONDS - t))
-say "rig run rc=$RIG_RC in ${T_SUITE}s (log $LOG)"
+say "rig boots rc=$RIG_RC in ${T_SUITE}s (logs ${LOGS[*]})"
 
 # 5. reports
-python3 "$HERE/scan-reports.py" "$LOG" "$OUT/reports.md" "$REPORTS/debug-reports-full.txt" >"$OUT/debug-verdicts.txt"
+python3 "$HERE/scan-reports.py" "${LOGS[0]}" "$OUT/reports.md" "$REPORTS/debug-reports-full.txt" \
+	"${LOGS[@]:1}" >"$OUT/debug-verdicts.txt"
 {
 	echo "$SCANNER"
-	grep -E '^  (PASS|FAIL|SKIP) ' "$OUT/rig.out"
+	cat "$OUT"/rig-*.out | grep -E '^  (PASS|FAIL|SKIP) '
 	if ((BUILD_RC == 0 && NWARN == 0)); then echo "  PASS debug/modules-W1: both modules build against $KVER, 0 warnings"
 	else echo "  FAIL debug/modules-W1: make rc=$BUILD_RC, $NWARN warning(s) (see $OUT/modules.log)"; fi
 	cat "$OUT/debug-verdicts.txt"
@@ -91,7 +129,7 @@ python3 "$HERE/scan-reports.py" "$LOG" "$OUT/reports.md" "$REPORTS/debug-reports
 NP=$(grep -c '^  PASS ' "$OUT/verdicts.txt")
 NF=$(grep -c '^  FAIL ' "$OUT/verdicts.txt")
 NS=$(grep -c '^  SKIP ' "$OUT/verdicts.txt")
-BOOT_S=$(grep -m1 -E 'RIG-SCENARIO-BEGIN ' "$LOG" 2>/dev/null | sed -n 's/^\[ *\([0-9]*\).*/\1/p')
+BOOT_S=$(grep -m1 -E 'RIG-SCENARIO-BEGIN ' "${LOGS[0]}" 2>/dev/null | sed -n 's/^\[ *\([0-9]*\).*/\1/p')
 KCFG=$REPO/build/debugkernel/obj/.config
 {
 	echo "# make check-debug"
@@ -108,6 +146,7 @@ KCFG=$REPO/build/debugkernel/obj/.config
 		v=$(grep -E "^CONFIG_$s=" "$KCFG" | cut -d= -f2)
 		echo "- CONFIG_$s=${v:-n}"
 	done
+	echo "- dom0 toolstack: $RIG_XENSTORED, xen-gntdev at boot: $([[ $RIG_DOM0_GNTDEV == 0 ]] && echo no || echo yes)"
 	echo "- boot: dom0 \`$DOM0_EXTRA\`, domU \`slub_debug=FZP log_buf_len=4M\`; kmemleak scanned on demand"
 	echo "  (each guest before it is stopped, dom0 at the end with our modules loaded and again unloaded)"
 	echo "- KASAN: not available. Linux 6.12 has no Xen PV early-boot support for the KASAN"
@@ -117,14 +156,16 @@ KCFG=$REPO/build/debugkernel/obj/.config
 	echo "## Durations"
 	echo
 	echo "- kernel build (this run; 0-few s when cached): ${T_KERNEL} s; first build: $(tail -n 1 "$REPO/build/debugkernel/timings.txt" 2>/dev/null | awk '{print $3}')"
-	echo "- rig run (images + boot + scenarios): ${T_SUITE} s; boot to first scenario: ${BOOT_S:-?} s"
+	echo "- rig run (images + boot + scenarios, ${#LOGS[@]} boot(s) side by side): ${T_SUITE} s; boot to first scenario: ${BOOT_S:-?} s"
 	echo "- total: $((SECONDS - T0)) s"
 	echo
 	echo "## Scenarios (seconds under the debug kernel)"
 	echo
-	echo '| scenario | seconds | rc |'
-	echo '|---|---|---|'
-	sed -n 's/.*RIG-SCENARIO-END \([^ ]*\) rc=\([0-9]*\) secs=\([0-9]*\).*/| \1 | \3 | \2 |/p' "$LOG" 2>/dev/null
+	echo '| boot | scenario | seconds | rc |'
+	echo '|---|---|---|---|'
+	for i in "${!LOGS[@]}"; do
+		sed -n "s/.*RIG-SCENARIO-END \\([^ ]*\\) rc=\\([0-9]*\\) secs=\\([0-9]*\\).*/| $i | \\1 | \\3 | \\2 |/p" "${LOGS[$i]}" 2>/dev/null
+	done
 	echo
 	echo "## Verdicts"
 	echo
@@ -134,7 +175,7 @@ KCFG=$REPO/build/debugkernel/obj/.config
 	echo
 	cat "$OUT/reports.md"
 	echo
-	echo "Serial log: $LOG; every report in full: build/reports/debug-reports-full.txt"
+	echo "Serial logs: ${LOGS[*]}; every report in full: build/reports/debug-reports-full.txt"
 	echo "$NS skipped"
 	echo "$NP passed, $NF failed"
 } >"$REPORTS/debug.md"

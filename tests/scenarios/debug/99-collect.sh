@@ -36,16 +36,21 @@ if [[ -w $KL ]]; then rig_result $T/kmemleak-on PASS "kmemleak active in dom0"
 else rig_result $T/kmemleak-on FAIL "no writable $KL in dom0 (kmemleak off or disabled itself: $(dmesg | grep -m1 -i kmemleak))"; fi
 
 # one more cycle with our pair, so that both modules are loaded at the scan
-ok=1
-rig_load_back ours || ok=0
-((ok)) && { rig_domu_start $D || ok=0; }
-((ok)) && { rig_load_front $D ours || ok=0; }
-((ok)) && { rig_attach $D "$(rig_null_blk 1)" xvdb && rig_wait_state $D xvdb front 4 && rig_wait_disk $D xvdb || ok=0; }
-((ok)) && { rig_fio $D v --filename=/dev/xvdb --rw=randwrite --bs=4k --size=8m --iodepth=8 \
-	--ioengine=libaio --direct=1 --verify=crc32c >/dev/null || ok=0; }
-((ok)) && { rig_detach $D xvdb || ok=0; }
-if ((ok)); then rig_result $T/cycle PASS "attach, fio verify, detach with our pair"
-else rig_result $T/cycle FAIL "the attach/fio/detach cycle failed (see RIG-LOG lines)"; fi
+step=
+rig_load_back ours || step="load our blkback"
+[[ -n $step ]] || rig_domu_start $D || step="start domU $D"
+[[ -n $step ]] || rig_load_front $D ours || step="load our blkfront"
+# brd, not null_blk: null_blk without memory_backed=1 reads back zeros
+[[ -n $step ]] || { rig_attach $D "$(rig_brd 64)" xvdb && rig_wait_state $D xvdb front 4 &&
+	rig_wait_disk $D xvdb; } || step="attach xvdb"
+if [[ -z $step ]]; then
+	out=$(rig_fio $D v --filename=/dev/xvdb --rw=randwrite --bs=4k --size=8m --iodepth=8 \
+		--ioengine=libaio --direct=1 --verify=crc32c 2>&1) ||
+		step="fio verify ($(tail -n 3 <<<"$out" | tr '\n' ' '))"
+fi
+[[ -n $step ]] || rig_detach $D xvdb || step="detach xvdb"
+if [[ -z $step ]]; then rig_result $T/cycle PASS "attach, fio verify, detach with our pair"
+else rig_result $T/cycle FAIL "the attach/fio/detach cycle failed at: $step"; fi
 if rig_alive $D; then
 	rig_kmemleak_guest $D | sed "s/^RIG-KMEMLEAK $D: /RIG-KMEMLEAK $D-loaded: /"
 	rig_unload_front $D
