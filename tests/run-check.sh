@@ -77,6 +77,9 @@ section_unit() {
 		tee "$OUT/unit.log" | tap_results unit
 	prove -v -e '' "$ROOT/tests/unit/test_abi.sh" :: "$ROOT/build/unit" 2>&1 |
 		tee "$OUT/abi.log" | tap_results abi
+	# make check-debug's report scanner, on a fixed serial log
+	prove -v -e '' "$ROOT/tests/debugkernel/test-scan-reports.sh" 2>&1 |
+		tee "$OUT/scan-reports.log" | tap_results debug-scanner
 }
 
 section_fuzz() {
