@@ -274,12 +274,27 @@ rig_attach() {
 
 # rig_detach DOM VDEV: xl block-detach (60 s limit)
 rig_detach() {
-	local dom=$1 vdev=$2
+	local dom=$1 vdev=$2 be t0=$SECONDS
+	be=$(rig_be_path "$dom" "$vdev" 2>/dev/null) || be=
 	if ! timeout 60 xl block-detach "$dom" "$vdev"; then
-		rig_log "xl block-detach $dom $vdev failed"
+		rig_log "xl block-detach $dom $vdev failed after $((SECONDS - t0)) s; $(rig_detach_follow "$be")"
 		return 1
 	fi
 	rig_log "detached $vdev from $dom"
+}
+# rig_detach_follow BACKEND_PATH: after a failed detach, where the two ends
+# are and whether the backend gets to Closed (6) within 60 s: slow or stuck?
+rig_detach_follow() {
+	local be=$1 fe i b f
+	fe=$(xenstore-read "$be/frontend" 2>/dev/null)
+	for ((i = 0; i <= 60; i += 2)); do
+		b=$(xenstore-read "$be/state" 2>/dev/null || echo gone)
+		f=$(xenstore-read "$fe/state" 2>/dev/null || echo gone)
+		((i == 0)) && echo -n "states back/front $b/$f; "
+		[[ $b == 6 || $b == gone ]] && { echo "back $b after $i s more (front $f)"; return; }
+		sleep 2
+	done
+	echo "back still $b, front $f 60 s later"
 }
 
 # ---------------------------------------------------------------- backing devices
