@@ -78,7 +78,8 @@ early_late() { # GLOB...: "<early> debug/98-lockdep <late>" of those scenarios
 		if [[ -z ${XENBLK_FULL:-} ]] && grep -qxF "$n" "$REPO/tests/scenarios/FULL_ONLY"; then
 			continue
 		fi
-		case $n in 5[23]-hostile-back-* | 65-life-flush-revoke) late+="$n " ;; *) early+="$n " ;; esac
+		# late: the scenarios that run hback (they load gntdev for it)
+		if grep -qE 'hs_back_suite|hs_need_gntdev' "$f"; then late+="$n "; else early+="$n "; fi
 	done
 	echo "${early}debug/98-lockdep ${late}"
 }
