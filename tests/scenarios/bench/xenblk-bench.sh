@@ -366,6 +366,37 @@ if [[ " $PARTS " == *" ablate "* ]]; then
 	detach_all
 fi
 
+# scale_once PAIR N ROUND: rr4k in the first N scaling guests at once; one
+# scale0 line (dom0's counters over the whole call) and a scale line per guest
+scale_once() {
+	local p=$1 n=$2 r=$3 args s0 s1 g d t m
+	args="--name=rr4k $(wl_args rr4k 1) $FIO_COMMON"
+	s0=$(snap)
+	g=0
+	for d in $DOMS; do
+		g=$((g + 1))
+		((g <= n)) || break
+		rig_domu_run "$d" "sh /tmp/m.sh xvdb 0 $args" $((RT * 3 + 180)) >"$RIG_STATE/scale.$d.out" 2>&1 &
+	done
+	wait
+	s1=$(snap)
+	bench "part=scale0 pair=$p round=$r cfg=default dev=null wl=rr4k guests=$n bs=4 rt=$RT $(deltas "$s0" "$s1") $NEG"
+	g=0
+	for d in $DOMS; do
+		g=$((g + 1))
+		((g <= n)) || break
+		t=$(tfields <"$RIG_STATE/scale.$d.out")
+		m=$(grep '^M ' "$RIG_STATE/scale.$d.out" | cut -c3-)
+		if [[ -n $t ]]; then
+			bench "part=scale pair=$p round=$r cfg=default dev=null wl=rr4k guests=$n gidx=$g bs=4 rt=$RT $t $m $NEG"
+			nmeas=$((nmeas + 1))
+		else
+			berr "scale $p n=$n guest $d: no fio result: $(tr '\n' ' ' <"$RIG_STATE/scale.$d.out" | cut -c1-300)"
+			nerr=$((nerr + 1))
+		fi
+	done
+}
+
 # ---------------------------------------------------------------- part scale
 if [[ " $PARTS " == *" scale "* ]]; then
 	detach_all
@@ -386,37 +417,15 @@ if [[ " $PARTS " == *" scale "* ]]; then
 	atts=()
 	g=0
 	for d in $DOMS; do atts+=("$d:/dev/nullb$g:xvdb"); g=$((g + 1)); done
-	for p in $PAIRS; do
-		((ng)) || break
-		progress "scale: switching to the $p pair"
-		setup_pair "$p" "" "" "${atts[@]}" || continue
-		for n in $GUESTS; do
-			((n <= ng)) || continue
-			progress "scale $p: $n guest(s)"
-			args="--name=rr4k $(wl_args rr4k 1) $FIO_COMMON"
-			s0=$(snap)
-			g=0
-			for d in $DOMS; do
-				g=$((g + 1))
-				((g <= n)) || break
-				rig_domu_run "$d" "sh /tmp/m.sh xvdb 0 $args" $((RT * 3 + 180)) >"$RIG_STATE/scale.$d.out" 2>&1 &
-			done
-			wait
-			s1=$(snap)
-			bench "part=scale0 pair=$p round=1 cfg=default dev=null wl=rr4k guests=$n bs=4 rt=$RT $(deltas "$s0" "$s1") $NEG"
-			g=0
-			for d in $DOMS; do
-				g=$((g + 1))
-				((g <= n)) || break
-				t=$(tfields <"$RIG_STATE/scale.$d.out")
-				m=$(grep '^M ' "$RIG_STATE/scale.$d.out" | cut -c3-)
-				if [[ -n $t ]]; then
-					bench "part=scale pair=$p round=1 cfg=default dev=null wl=rr4k guests=$n gidx=$g bs=4 rt=$RT $t $m $NEG"
-					nmeas=$((nmeas + 1))
-				else
-					berr "scale $p n=$n guest $d: no fio result: $(tr '\n' ' ' <"$RIG_STATE/scale.$d.out" | cut -c1-300)"
-					nerr=$((nerr + 1))
-				fi
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for p in $PAIRS; do
+			((ng)) || break
+			progress "scale round $r/$ROUNDS: switching to the $p pair"
+			setup_pair "$p" "" "" "${atts[@]}" || continue
+			for n in $GUESTS; do
+				((n <= ng)) || continue
+				progress "scale round $r/$ROUNDS $p: $n guest(s)"
+				scale_once "$p" "$n" "$r"
 			done
 		done
 	done
