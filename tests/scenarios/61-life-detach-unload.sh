@@ -139,14 +139,15 @@ for t in $th; do [[ $t == "$rings" ]] || tb=1; done
 # 512 KiB + 128 KiB per cycle is a leak. MemFree+Cached (console logs move
 # pages from free to cached) may drop by 8 MiB + 256 KiB per cycle.
 leak() {	# leak NAME "sunrec free cached" "sunrec free cached" cycles
-	local a b
+	local a b da db
 	read -r s0 f0 c0 <<<"$2"
 	read -r s1 f1 c1 <<<"$3"
 	a=$((s1 - s0)) b=$((f0 + c0 - f1 - c1))
+	da=$(printf %+d "$a") db=$(printf %+d $((-b)))
 	if ((a <= 512 + 128 * $4 && b <= 8192 + 256 * $4)); then
-		rig_result "$T/no-mem-leak-$1" PASS "after $4 more cycles: SUnreclaim +$a KiB, MemFree+Cached $((-b)) KiB (within 512+128/cycle, 8192+256/cycle)"
+		rig_result "$T/no-mem-leak-$1" PASS "after $4 more cycles: SUnreclaim $da KiB, MemFree+Cached $db KiB (within 512+128/cycle, 8192+256/cycle)"
 	else
-		rig_result "$T/no-mem-leak-$1" FAIL "after $4 more cycles: SUnreclaim +$a KiB, MemFree+Cached -$b KiB (limits $((512 + 128 * $4)), $((8192 + 256 * $4)) KiB)${5:+; $5}"
+		rig_result "$T/no-mem-leak-$1" FAIL "after $4 more cycles: SUnreclaim $da KiB, MemFree+Cached $db KiB (limits $((512 + 128 * $4)), $((8192 + 256 * $4)) KiB)${5:+; $5}"
 	fi
 }
 if [[ -n ${d0:-} && -n ${u0:-} ]] && ((NUN > 1)); then
