@@ -92,8 +92,13 @@ void xbb_io_dispatch(struct xbb_req *req)
 		}
 		sector += len >> SECTOR_SHIFT;
 	}
+	/*
+	 * An empty flush or barrier names no sector, whatever the frontend put
+	 * there (Linux 6.1's blkfront sends -1): pass 0, which any block layer
+	 * accepts, not a position its alignment checks would refuse.
+	 */
 	if (!bio)
-		bio = xbb_bio_new(req, 0, opf, sector);
+		bio = xbb_bio_new(req, 0, opf, 0);
 	submit_bio(bio);
 	xbb_req_put(req);
 }
