@@ -15,9 +15,11 @@
 #   5. scan-reports.py: reports attributed to our modules or not
 # Writes build/reports/debug.md (last line "N passed, N failed") and
 # build/reports/debug-reports-full.txt (every report in full).
-# Env: DEBUG_SCENARIOS (one boot of these scenarios; debug/99-collect is
-#      always appended), DEBUG_BOOTS (2, or 1), RIG_SCENARIO_TIMEOUT (default 2400 s: TCG with
-#      lockdep and kmemleak is slow), plus everything scripts/rig/run.sh takes.
+# Env: DEBUG_SCENARIOS (these scenarios instead; "|" separates boots, and
+#      debug/99-collect ends each), DEBUG_BOOTS (2; 1, or 3: the hostile suite
+#      in two boots), DEBUG_DRYRUN=1 (print the boots and stop),
+#      RIG_SCENARIO_TIMEOUT (default 2400 s: TCG with lockdep and kmemleak
+#      is slow), plus everything scripts/rig/run.sh takes.
 # Exit: 0 only when nothing failed.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -37,6 +39,47 @@ else
 	SCANNER="  FAIL debug/scanner-selftest: tests/debugkernel/test-scan-reports.sh (see $OUT/scanner-test.tap)"
 fi
 
+# The boots, side by side: the hostile suite and the lifecycle suite
+# (DEBUG_BOOTS=1: one boot; 3: the hostile suite split into the attacks on
+# our blkback, 50 51 54, and those on our blkfront, 52 53, since on the
+# debug kernel it takes 4-8 times as long as the lifecycle suite). In each, the scenarios with our
+# blkback in dom0 come first, then debug/98-lockdep (is dom0's lockdep still
+# on?), then the ones with the hostile backend hback (52, 53 and 65's flush
+# revocation): hback maps grants with Linux's gntdev, whose lock-order
+# report (6.12) switches dom0's lockdep off; our blkfront, the module those
+# scenarios test, runs in the guests, whose lockdep it does not touch.
+# debug/99-collect ends every boot. FULL_ONLY scenarios only with
+# XENBLK_FULL=1. DEBUG_SCENARIOS="a b | c d" replaces all this.
+early_late() { # GLOB...: "<early> debug/98-lockdep <late>" of those scenarios
+	local f n early="" late=""
+	for f in "$@"; do
+		[[ -f $f ]] || continue
+		n=$(basename "$f" .sh)
+		if [[ -z ${XENBLK_FULL:-} ]] && grep -qxF "$n" "$REPO/tests/scenarios/FULL_ONLY"; then
+			continue
+		fi
+		# late: the scenarios that run hback (they load gntdev for it)
+		if grep -qE 'hs_back_suite|hs_need_gntdev' "$f"; then late+="$n "; else early+="$n "; fi
+	done
+	echo "${early}debug/98-lockdep ${late}"
+}
+BOOTS=()
+S=$REPO/tests/scenarios
+if [[ -n ${DEBUG_SCENARIOS:-} ]]; then
+	IFS='|' read -r -a BOOTS <<<"$DEBUG_SCENARIOS"
+else
+	case ${DEBUG_BOOTS:-2} in
+	1) BOOTS=("$(early_late "$S"/5[0-4]-hostile-*.sh "$S"/6?-life-*.sh)") ;;
+	2) BOOTS=("$(early_late "$S"/5[0-4]-hostile-*.sh)" "$(early_late "$S"/6?-life-*.sh)") ;;
+	3) BOOTS=("$(early_late "$S"/5[014]-hostile-*.sh)" "$(early_late "$S"/5[23]-hostile-*.sh)"
+		"$(early_late "$S"/6?-life-*.sh)") ;;
+	*) say "ERROR: DEBUG_BOOTS is 1, 2 or 3"; exit 2 ;;
+	esac
+fi
+if [[ -n ${DEBUG_DRYRUN:-} ]]; then
+	for i in "${!BOOTS[@]}"; do echo "boot $i: $(xargs <<<"${BOOTS[$i]}") debug/99-collect"; done
+	exit 0
+fi
 # 1. kernel
 say "phase: debug kernel (cached after the first build; the first one takes 40-90 min)"
 t=$SECONDS
@@ -60,38 +103,7 @@ make -C "$MODSRC" KDIR="$REPO/build/debugkernel/obj" W=1 >"$OUT/modules.log" 2>&
 NWARN=$(grep -c 'warning:' "$OUT/modules.log")
 export RIG_BACK_KO=$MODSRC/xen-blkback/xen-blkback.ko RIG_FRONT_KO=$MODSRC/xen-blkfront/xen-blkfront.ko
 
-# 4. the boots
-# Two boots side by side (DEBUG_BOOTS=1: one after the other in one boot):
-# the hostile suite and the lifecycle suite. In each, the scenarios with our
-# blkback in dom0 come first, then debug/98-lockdep (is dom0's lockdep still
-# on?), then the ones with the hostile backend hback (52, 53 and 65's flush
-# revocation): hback maps grants with Linux's gntdev, whose lock-order
-# report (6.12) switches dom0's lockdep off; our blkfront, the module those
-# scenarios test, runs in the guests, whose lockdep it does not touch.
-# debug/99-collect ends every boot. FULL_ONLY scenarios only with
-# XENBLK_FULL=1. DEBUG_SCENARIOS="..." replaces all this with one boot.
-early_late() { # GLOB...: "<early> debug/98-lockdep <late>" of those scenarios
-	local f n early="" late=""
-	for f in "$@"; do
-		[[ -f $f ]] || continue
-		n=$(basename "$f" .sh)
-		if [[ -z ${XENBLK_FULL:-} ]] && grep -qxF "$n" "$REPO/tests/scenarios/FULL_ONLY"; then
-			continue
-		fi
-		# late: the scenarios that run hback (they load gntdev for it)
-		if grep -qE 'hs_back_suite|hs_need_gntdev' "$f"; then late+="$n "; else early+="$n "; fi
-	done
-	echo "${early}debug/98-lockdep ${late}"
-}
-BOOTS=()
-if [[ -n ${DEBUG_SCENARIOS:-} ]]; then
-	BOOTS=("$DEBUG_SCENARIOS")
-elif [[ ${DEBUG_BOOTS:-2} == 1 ]]; then
-	BOOTS=("$(early_late "$REPO"/tests/scenarios/5[0-4]-hostile-*.sh "$REPO"/tests/scenarios/6?-life-*.sh)")
-else
-	BOOTS=("$(early_late "$REPO"/tests/scenarios/5[0-4]-hostile-*.sh)"
-		"$(early_late "$REPO"/tests/scenarios/6?-life-*.sh)")
-fi
+# 4. the boots (BOOTS: see "the boots" above)
 # dom0 without gntdev and with oxenstored: see scripts/rig/dom0-init.sh
 export RIG_XENSTORED=${RIG_XENSTORED:-oxenstored} RIG_DOM0_GNTDEV=${RIG_DOM0_GNTDEV:-0}
 export RIG_SCENARIO_TIMEOUT=${RIG_SCENARIO_TIMEOUT:-2400}
