@@ -24,8 +24,10 @@ hs_verdict() {
 # dmesg marks: hs_mark0 / hs_new0 (dom0); hs_markU DOM / hs_newU DOM
 hs_mark0() { HS_D0=$(dmesg | wc -l); }
 hs_new0() { dmesg | tail -n +$((HS_D0 + 1)); }
-hs_markU() { HS_DU=$(RIG_RUN_TIMEOUT=20 rig_domu_run "$1" 'dmesg | wc -l'); }
-hs_newU() { RIG_RUN_TIMEOUT=20 rig_domu_run "$1" "dmesg | tail -n +$((${HS_DU:-0} + 1))"; }
+# (60 s: on the debug kernel an agent round trip right after an attack took
+# over 20 s, and an empty answer then read as "the driver logged nothing")
+hs_markU() { HS_DU=$(RIG_RUN_TIMEOUT=60 rig_domu_run "$1" 'dmesg | wc -l'); }
+hs_newU() { RIG_RUN_TIMEOUT=60 rig_domu_run "$1" "dmesg | tail -n +$((${HS_DU:-0} + 1))"; }
 
 # hs_summary: the (at most 2) kernel log lines of stdin that say what the
 # driver did about the attack, else the last 2 lines; one line, '|'-joined

@@ -89,7 +89,7 @@ one_case() {
 	wait "$pid" 2>/dev/null
 	sed "s/^/RIG-LOG hback $c: /" "$log"
 	line=$(grep '^HOSTILE-RESULT:' "$log" | tail -n 1)
-	new=$(hs_newU $D)
+	new=$(hs_newU $D) || why+=" the guest's dmesg could not be read (rc $?);"
 	# shellcheck disable=SC2001
 	sed "s/^/RIG-LOG $c domU dmesg: /" <<<"$new"
 	xenstore-rm "/local/domain/$id/device/vbd/$devid" 2>/dev/null
