@@ -41,9 +41,9 @@ fi
 
 # The boots, side by side: the hostile suite and the lifecycle suite
 # (DEBUG_BOOTS=1: one boot; 3: the hostile suite split into the attacks on
-# our blkback, 50 51 54, and those on our blkfront, 52 53, since on the
-# debug kernel it takes 4-8 times as long as the lifecycle suite). In each, the scenarios with our
-# blkback in dom0 come first, then debug/98-lockdep (is dom0's lockdep still
+# our blkback, 50 51 54, and those on our blkfront, 52 53: on the debug
+# kernel it needs 3-4 hours in one boot, the lifecycle suite about 1.5).
+# In each, the scenarios with our blkback in dom0 come first, then debug/98-lockdep (is dom0's lockdep still
 # on?), then the ones with the hostile backend hback (52, 53 and 65's flush
 # revocation): hback maps grants with Linux's gntdev, whose lock-order
 # report (6.12) switches dom0's lockdep off; our blkfront, the module those

@@ -286,6 +286,7 @@ rig_detach() {
 # are and whether the backend gets to Closed (6) within 60 s: slow or stuck?
 rig_detach_follow() {
 	local be=$1 fe i b f
+	[[ -n $be ]] || { echo "backend path unknown"; return; }
 	fe=$(xenstore-read "$be/frontend" 2>/dev/null)
 	for ((i = 0; i <= 60; i += 2)); do
 		b=$(xenstore-read "$be/state" 2>/dev/null || echo gone)

@@ -466,12 +466,12 @@ done; echo verify-done" 150)
 	line=$(grep '^HOSTILE-RESULT:' "$log" | tail -n 1)
 	hbv=$(awk '{print $3}' <<<"$line")
 	reason=${line#HOSTILE-RESULT: "$c" "$hbv" }
-	new=$(hs_newU hb)
+	new=$(hs_newU hb) || extra+=" GUEST DMESG UNREADABLE (rc $?), its kernel log not checked;"
 	sed "s/^/HOSTILE-DMESGU $which $c: /" <<<"$new"
 	bad=$(grep -E "$HS_BAD" <<<"$new" | head -n 3 | tr '\n' '|')
 	hv=PASS
 	[[ -n $bad ]] && { hv=FAIL; extra+=" DOMU KERNEL: $bad;"; }
-	[[ $extra == *STOPPED* || $extra == *stalled* ]] && hv=FAIL
+	[[ $extra == *STOPPED* || $extra == *stalled* || $extra == *UNREADABLE* ]] && hv=FAIL
 	if [[ $rc == 124 || $rc == 125 || $out == *trigger-rc=124* ]]; then
 		hv=FAIL extra+=" I/O on the hostile VBD hung;"
 	fi
