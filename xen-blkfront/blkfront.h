@@ -45,6 +45,8 @@
 /* Watchdog period and the silence after which a backend is reported. */
 #define XBF_WATCHDOG_PERIOD		(5 * HZ)
 #define XBF_HANG_REPORT_AFTER		(10 * HZ)
+/* How long removal waits for the backend to unmap our grants. */
+#define XBF_UNMAP_WAIT			(5 * HZ)
 /* Grant budget of one ring (raised to the largest request if needed). */
 #define XBF_GNTS_PER_RING		2048
 /* Unused persistent grants older than this are released. */
@@ -359,6 +361,7 @@ static inline const char *xbf_name(struct xbf_info *info)
 /* ring.c */
 int xbf_rings_alloc(struct xbf_info *info, unsigned int nr, unsigned int order);
 void xbf_rings_free(struct xbf_info *info);
+void xbf_rings_quiesce(struct xbf_info *info);
 int xbf_ring_write_keys(struct xbf_ring *ring, struct xenbus_transaction xbt,
 			const char *dir);
 int xbf_slot_get(struct xbf_ring *ring);
@@ -378,6 +381,9 @@ struct xbf_gnt *xbf_gnt_borrow(struct xbf_ring *ring, struct page *page,
 			       bool readonly);
 bool xbf_gnt_put(struct xbf_ring *ring, struct xbf_gnt *gnt);
 void xbf_pool_trim(struct xbf_ring *ring, unsigned long idle);
+void xbf_grants_granted(unsigned int nr);
+void xbf_grants_ended(unsigned int nr, unsigned int mapped);
+void xbf_grants_read(long *held, long *deferred);
 
 /* request.c */
 blk_status_t xbf_queue_rq(struct xbf_ring *ring, struct request *rq);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * xenblk frontend: per-ring statistics in debugfs,
+ * xenblk frontend: statistics in debugfs, module-wide in
+ * /sys/kernel/debug/xen-blkfront/status, per ring in
  * /sys/kernel/debug/xen-blkfront/<disk>/ring-N.
  */
 #include <linux/debugfs.h>
@@ -40,6 +41,17 @@ static int xbf_ring_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(xbf_ring);
 
+static int xbf_status_show(struct seq_file *m, void *v)
+{
+	long held, deferred;
+
+	xbf_grants_read(&held, &deferred);
+	seq_printf(m, "grants_held: %ld\ngrants_deferred: %ld\n",
+		   held, deferred);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(xbf_status);
+
 /**
  * xbf_debugfs_add - (re)create the statistics files of a device
  * @info: the device, connected, mutex held
@@ -74,6 +86,8 @@ void xbf_debugfs_remove(struct xbf_info *info)
 void xbf_debugfs_init(void)
 {
 	xbf_debugfs_root = debugfs_create_dir("xen-blkfront", NULL);
+	debugfs_create_file("status", 0400, xbf_debugfs_root, NULL,
+			    &xbf_status_fops);
 }
 
 /** xbf_debugfs_exit - remove the module's debugfs directory */

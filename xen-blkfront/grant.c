@@ -4,7 +4,8 @@
  *
  * Three kinds of granted pages:
  *  - pooled: persistent grants, kept granted and reused most recently used
- *    first; released after XBF_GNT_IDLE_RELEASE without use;
+ *    first; released after XBF_GNT_IDLE_RELEASE without use if the backend
+ *    no longer maps them, and at disconnect once it has unmapped them all;
  *  - owned: a zeroed private page granted for one request (bounce buffers
  *    for an untrusted backend, indirect pages without persistent grants);
  *  - borrowed: a bio page granted directly (zero-copy, trusted backend).
@@ -17,6 +18,42 @@
 #include <xen/page.h>
 #include "blkfront.h"
 
+/* Module-wide grant accounting, for debugfs (see xbf_grants_ended()). */
+static atomic_long_t xbf_grants_held = ATOMIC_LONG_INIT(0);
+static atomic_long_t xbf_grants_deferred = ATOMIC_LONG_INIT(0);
+
+/**
+ * xbf_grants_granted - count grants the frontend just handed out
+ * @nr: how many
+ */
+void xbf_grants_granted(unsigned int nr)
+{
+	atomic_long_add(nr, &xbf_grants_held);
+}
+
+/**
+ * xbf_grants_ended - count grants the frontend gave up
+ * @nr: how many it no longer holds
+ * @mapped: how many of them the backend still mapped, left to the grant
+ *	table's deferred release (which frees about ten a second)
+ */
+void xbf_grants_ended(unsigned int nr, unsigned int mapped)
+{
+	atomic_long_sub(nr, &xbf_grants_held);
+	atomic_long_add(mapped, &xbf_grants_deferred);
+}
+
+/**
+ * xbf_grants_read - read the module-wide grant counters
+ * @held: grants the frontend holds now (ring pages and data pages)
+ * @deferred: grants ended while the backend still mapped them, since load
+ */
+void xbf_grants_read(long *held, long *deferred)
+{
+	*held = atomic_long_read(&xbf_grants_held);
+	*deferred = atomic_long_read(&xbf_grants_deferred);
+}
+
 static int xbf_grant(struct xbf_ring *ring, struct page *page, bool ro)
 {
 	int ref = gnttab_grant_foreign_access(ring->info->xbdev->otherend_id,
@@ -25,6 +62,8 @@ static int xbf_grant(struct xbf_ring *ring, struct page *page, bool ro)
 	/* The guest's grant table is full: see xbf_wait_grants(). */
 	if (ref < 0)
 		WRITE_ONCE(ring->gnt_short, true);
+	else
+		xbf_grants_granted(1);
 	return ref;
 }
 
@@ -157,11 +196,15 @@ static bool xbf_gnt_end(struct xbf_ring *ring, struct xbf_gnt *gnt)
 	if (gnt->borrowed) {
 		/* The page is the bio's; all we can do is keep the ref. */
 		ok = gnttab_try_end_foreign_access(gnt->ref);
+		if (ok)
+			xbf_grants_ended(1, 0);
 	} else if (gnttab_try_end_foreign_access(gnt->ref)) {
 		__free_page(gnt->page);
+		xbf_grants_ended(1, 0);
 	} else {
 		/* Still mapped: freed by the grant table once unmapped. */
 		gnttab_end_foreign_access(gnt->ref, gnt->page);
+		xbf_grants_ended(1, 1);
 	}
 	kfree(gnt);
 	return ok;
@@ -186,20 +229,46 @@ bool xbf_gnt_put(struct xbf_ring *ring, struct xbf_gnt *gnt)
 	return xbf_gnt_end(ring, gnt);
 }
 
+/* Free a pooled grant the backend no longer maps; false if it still does. */
+static bool xbf_gnt_end_unmapped(struct xbf_ring *ring, struct xbf_gnt *gnt)
+{
+	if (!gnttab_try_end_foreign_access(gnt->ref))
+		return false;
+	ring->stats.grants_in_use--;
+	__free_page(gnt->page);
+	xbf_grants_ended(1, 0);
+	kfree(gnt);
+	return true;
+}
+
 /**
  * xbf_pool_trim - release persistent grants unused for a while
  * @ring: the ring, lock held
  * @idle: release grants idle for longer than this (0: all of them)
+ *
+ * An idle grant goes back to the guest's grant table only if the backend
+ * unmapped it (Linux's blkback purges its least recently used persistent
+ * grants). One the backend still maps stays in the pool as if just used:
+ * ending it would free nothing until the backend disconnects, and it is
+ * the cheapest grant to use next.
  */
 void xbf_pool_trim(struct xbf_ring *ring, unsigned long idle)
 {
 	struct xbf_gnt *gnt, *tmp;
+	LIST_HEAD(kept);
 
 	list_for_each_entry_safe_reverse(gnt, tmp, &ring->pool, node) {
 		if (idle && time_before(jiffies, gnt->stamp + idle))
 			break;
 		list_del(&gnt->node);
+		if (!idle) {
+			xbf_gnt_end(ring, gnt);
+		} else if (!xbf_gnt_end_unmapped(ring, gnt)) {
+			gnt->stamp = jiffies;
+			list_add(&gnt->node, &kept);
+			continue;
+		}
 		ring->pool_count--;
-		xbf_gnt_end(ring, gnt);
 	}
+	list_splice(&kept, &ring->pool);
 }

@@ -28,6 +28,7 @@ static int xbf_ring_setup(struct xbf_ring *ring, unsigned int order)
 				ring->nr_pages, ring->refs);
 	if (err)
 		return err;
+	xbf_grants_granted(ring->nr_pages);
 	XEN_FRONT_RING_INIT(&ring->front, ring->sring,
 			    XEN_PAGE_SIZE * ring->nr_pages);
 	ring->size = RING_SIZE(&ring->front);
@@ -58,7 +59,11 @@ static int xbf_ring_setup(struct xbf_ring *ring, unsigned int order)
 	return 0;
 }
 
-static void xbf_ring_teardown(struct xbf_ring *ring)
+/*
+ * Stop a ring: no more interrupts or grant callbacks, nothing in flight.
+ * Its pages and grants stay: the backend may still map them.
+ */
+static void xbf_ring_quiesce(struct xbf_ring *ring)
 {
 	unsigned long flags;
 
@@ -71,11 +76,47 @@ static void xbf_ring_teardown(struct xbf_ring *ring)
 	spin_lock_irqsave(&ring->lock, flags);
 	if (ring->shadow && ring->sent_ops)
 		xbf_ring_fail_all(ring, NULL);
+	spin_unlock_irqrestore(&ring->lock, flags);
+}
+
+/*
+ * End the grants of the ring pages. A page the backend still maps must
+ * not be freed: the backend could write into whatever reuses it. Then the
+ * whole ring area is left allocated, and the grant table frees the refs
+ * once the backend unmaps them.
+ */
+static void xbf_ring_pages_free(struct xbf_ring *ring)
+{
+	unsigned int i, mapped = 0;
+
+	for (i = 0; i < ring->nr_pages; i++) {
+		if (ring->refs[i] == INVALID_GRANT_REF)
+			continue;
+		if (!gnttab_try_end_foreign_access(ring->refs[i])) {
+			gnttab_end_foreign_access(ring->refs[i], NULL);
+			mapped++;
+		}
+		ring->refs[i] = INVALID_GRANT_REF;
+	}
+	xbf_grants_ended(ring->nr_pages, mapped);
+	if (mapped)
+		pr_warn("%s: ring %u: backend still maps %u ring pages; leaving them allocated\n",
+			xbf_name(ring->info), ring->index, mapped);
+	else
+		free_pages_exact(ring->sring, ring->nr_pages * XEN_PAGE_SIZE);
+	ring->sring = NULL;
+}
+
+static void xbf_ring_teardown(struct xbf_ring *ring)
+{
+	unsigned long flags;
+
+	xbf_ring_quiesce(ring);
+	spin_lock_irqsave(&ring->lock, flags);
 	xbf_pool_trim(ring, 0);
 	spin_unlock_irqrestore(&ring->lock, flags);
 	if (ring->sring)
-		xenbus_teardown_ring((void **)&ring->sring, ring->nr_pages,
-				     ring->refs);
+		xbf_ring_pages_free(ring);
 	kvfree(ring->shadow);
 	kvfree(ring->sent_ops);
 	ring->shadow = NULL;
@@ -114,6 +155,23 @@ int xbf_rings_alloc(struct xbf_info *info, unsigned int nr, unsigned int order)
 	if (err)
 		xbf_rings_free(info);
 	return err;
+}
+
+/**
+ * xbf_rings_quiesce - stop all rings of a device, keeping their grants
+ * @info: the device, its disk already gone
+ *
+ * For a backend that is closing: it unmaps the rings and the persistent
+ * grants only once we are Closed, and a grant ended while still mapped
+ * stays out of the guest's grant table until the grant table's deferred
+ * release gets to it (slowly). xbf_rings_free() ends them later.
+ */
+void xbf_rings_quiesce(struct xbf_info *info)
+{
+	unsigned int i;
+
+	for (i = 0; info->rings && i < info->feat.nr_rings; i++)
+		xbf_ring_quiesce(&info->rings[i]);
 }
 
 /**

@@ -466,11 +466,21 @@ static void xbf_closing(struct xbf_info *info)
 	xbf_debugfs_remove(info);
 	xbf_blkdev_destroy(info);	/* waits for in-flight I/O */
 
+	/* The grants are ended once the backend let go: xbf_backend_closed(). */
 	mutex_lock(&info->mutex);
-	xbf_rings_free(info);
+	xbf_rings_quiesce(info);
 	info->state = XBF_CLOSED;
 	mutex_unlock(&info->mutex);
 	xenbus_frontend_closed(dev);
+}
+
+/* The backend is Closed: it unmapped everything, so end our grants now. */
+static void xbf_backend_closed(struct xbf_info *info)
+{
+	mutex_lock(&info->mutex);
+	if (info->state == XBF_CLOSED)
+		xbf_rings_free(info);
+	mutex_unlock(&info->mutex);
 }
 
 static void xbf_backend_changed(struct xenbus_device *dev,
@@ -497,8 +507,11 @@ static void xbf_backend_changed(struct xenbus_device *dev,
 		 * (an unbound or unloaded driver) closed: it answers our
 		 * Initialising with InitWait.
 		 */
-		if (dev->state == XenbusStateClosed ||
-		    dev->state == XenbusStateInitialising)
+		if (dev->state == XenbusStateClosed) {
+			xbf_backend_closed(info);
+			break;
+		}
+		if (dev->state == XenbusStateInitialising)
 			break;
 		fallthrough;
 	case XenbusStateClosing:
@@ -507,6 +520,30 @@ static void xbf_backend_changed(struct xenbus_device *dev,
 	default:
 		break;
 	}
+}
+
+/*
+ * The driver goes away (rmmod, unbind) while the backend may still map our
+ * rings and persistent grants. Close, and give the backend a few seconds
+ * to unmap them, so that our grants go back to the guest's grant table at
+ * once instead of through its slow deferred release.
+ */
+static void xbf_let_backend_unmap(struct xenbus_device *dev)
+{
+	unsigned long end = jiffies + XBF_UNMAP_WAIT;
+	enum xenbus_state be = xenbus_read_driver_state(dev->otherend);
+
+	if (be == XenbusStateClosed || be == XenbusStateUnknown)
+		return;
+	xenbus_switch_state(dev, XenbusStateClosed);
+	do {
+		msleep(50);
+		be = xenbus_read_driver_state(dev->otherend);
+	} while (be != XenbusStateClosed && be != XenbusStateUnknown &&
+		 time_before(jiffies, end));
+	if (be != XenbusStateClosed && be != XenbusStateUnknown)
+		dev_warn(&dev->dev, "backend still %s after we closed; ending our grants anyway\n",
+			 xenbus_strstate(be));
 }
 
 /**
@@ -533,6 +570,11 @@ void xbf_remove_dev(struct xenbus_device *dev)
 	flush_work(&info->split_work);
 	mutex_lock(&info->mutex);
 	info->state = XBF_CLOSED;
+	xbf_rings_quiesce(info);
+	mutex_unlock(&info->mutex);
+	if (info->rings)
+		xbf_let_backend_unmap(dev);
+	mutex_lock(&info->mutex);
 	xbf_rings_free(info);
 	mutex_unlock(&info->mutex);
 	dev_set_drvdata(&dev->dev, NULL);
