@@ -226,6 +226,19 @@ rig_kmemleak_guest() {
 		sed "s/^/RIG-KMEMLEAK $1: /"
 }
 
+# rig_front_grants NAME: "HELD DEFERRED" from our blkfront's debugfs status
+# in guest NAME (grants it holds; grants it ended while the backend still
+# mapped them), once HELD is 0 or after 10 s; "n/a" without the file
+rig_front_grants() {
+	# shellcheck disable=SC2016 # expanded by the guest's shell
+	rig_domu_run "$1" 'f=/sys/kernel/debug/xen-blkfront/status
+		[ -e $f ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+		[ -r $f ] || { echo n/a; exit 0; }
+		i=0; while [ $i -lt 50 ]; do
+			set -- $(awk "{print \$2}" $f); [ "$1" = 0 ] && break
+			sleep 0.2; i=$((i + 1)); done; echo "$1 $2"' 60
+}
+
 # ---------------------------------------------------------------- VBDs
 # rig_devid VDEV: xenstore device id of xvdX (e.g. xvdb -> 51728)
 rig_devid() {

@@ -364,6 +364,22 @@ mx_wl_ro() { # read-only VBD: content seen by the guest = dom0's, writes refused
 	[[ $(md5sum <"$MX_TARGET" | cut -d' ' -f1) == "$sum0" ]] || { mx_fail "ro: the backing device changed"; return 1; }
 }
 
+# mx_grants_back: after the cell's last detach, our blkfront (loaded fresh
+# for the cell) holds no grant and ended none while the backend still
+# mapped it: such a grant leaves the guest's grant table only through
+# Linux's deferred release, ten a second, and enough of them starve the
+# next attach of grant references
+mx_grants_back() {
+	local g
+	g=$(rig_front_grants "$MX_DOM")
+	if [[ $g == "0 0" ]]; then
+		MX_NOTE+=" grants:returned"
+		return 0
+	fi
+	mx_fail "our blkfront after the detach: grants held, deferred: ${g:-no answer} (want 0 0)"
+	return 1
+}
+
 # mx_run CASE PAIR: one cell of the matrix, one rig_result line
 mx_run() {
 	local case=$1 pair=$2 name fimpl bimpl bargs fargs w tw t0=$SECONDS v
@@ -414,11 +430,14 @@ mx_run() {
 			MX_TIMES+=" $w:$((SECONDS - tw))s"
 		done
 	fi
+	rig_detach "$MX_DOM" "$MX_VDEV" >/dev/null 2>&1
+	if [[ $v == PASS && $fimpl == ours ]]; then
+		mx_grants_back || v=FAIL
+	fi
 	if [[ $v == PASS ]]; then
 		rig_result "$name" PASS "$MX_NEG ss=$MX_SS dev=$DEV${TRUST:+ trusted=0($TRUST)}: $WL verified${MX_NOTE} ($((SECONDS - t0)) s:$MX_TIMES)"
 	else
 		rig_result "$name" FAIL "$MX_WHY [$MX_NEG dev=$DEV; front $fimpl $fargs; back $bimpl $bargs]"
 	fi
-	rig_detach "$MX_DOM" "$MX_VDEV" >/dev/null 2>&1
 	mx_free_backing
 }

@@ -2,8 +2,13 @@
 # Lifecycle: xl block-detach during heavy I/O (fio ends with I/O errors, no
 # oops or hang, our blkback drops the device, every grant and its ring
 # threads), re-attach with fio verify; rmmod of either driver while a VBD
-# is in use refuses cleanly; rmmod/insmod of both drivers between attach
-# cycles without leaking slab memory, pages, grants or kthreads.
+# is in use refuses cleanly; unbinding our blkfront from a connected VBD
+# returns every grant, and binding it again reconnects; rmmod/insmod of
+# both drivers between attach cycles without leaking slab memory, pages,
+# grants or kthreads.
+# After every detach our blkfront holds no grant and ended none while the
+# backend still mapped it (those return to the guest's grant table only
+# slowly, through Linux's deferred release).
 # Cycles: detach 3 / unload 5 (make check), 20 / 50 (make check-full).
 # shellcheck source=scripts/rig/dom0-lib.sh
 . "${RIG_LIB:-/rig/dom0-lib.sh}"
@@ -55,12 +60,14 @@ for ((k = 1; k <= NDET; k++)); do
 	v=$(life_wait_line $D "^XBF-DT $k " 120) || { bad+="cycle $k: fio did not end after the detach; "; break; }
 	[[ $v == *"rc=0 "* ]] && bad+="cycle $k: fio saw no error ($v); "
 	left=$(gone_clean) || bad+="cycle $k: $left; "
+	fg=$(rig_front_grants $D)
+	[[ $fg == "0 0" ]] || bad+="cycle $k: our blkfront's grants held, deferred: $fg (want 0 0); "
 	g=$(rig_domu_run $D '[ -e /sys/block/xvdb ] && echo xvdb-still-there; echo ok' 60)
 	[[ $(echo $g) == ok ]] || bad+="cycle $k: guest: $(echo $g); "
 	secs+="$((SECONDS - t0)) "
 done
 if [[ -z $bad ]]; then
-	rig_result $T/detach-under-io-$NDET PASS "$NDET cycles (s: ${secs% }): fio got I/O errors, backend device gone, 0 mapped grants, 0 ring threads, guest healthy"
+	rig_result $T/detach-under-io-$NDET PASS "$NDET cycles (s: ${secs% }): fio got I/O errors, backend device gone, 0 mapped grants, 0 ring threads, our blkfront holds 0 grants and ended none still mapped, guest healthy"
 else
 	rig_result $T/detach-under-io-$NDET FAIL "$bad"
 fi
@@ -92,6 +99,24 @@ else
 	rig_result $T/rmmod-busy-front FAIL "rmmod xen_blkfront with /dev/xvdb open: $(echo $out)"
 fi
 
+# 2b. unbinding our blkfront from a connected, idle VBD (its remove while
+# the backend still maps the rings and the persistent grants): it closes
+# and lets the backend unmap first, so every grant returns at once;
+# binding it again reconnects
+dev=vbd-$(rig_devid xvdb)
+fd0=$(rig_domu_run $D "awk '/^grants_deferred:/ {print \$2}' /sys/kernel/debug/xen-blkfront/status" 30)
+out=$(rig_domu_run $D "echo $dev >/sys/bus/xen/drivers/vbd/unbind && echo unbound" 60)
+fg=$(rig_front_grants $D) bs=$(rig_be_key $D xvdb state)
+warn=$(rig_domu_run $D "dmesg | grep -c 'ending our grants anyway'" 30)
+rig_domu_run $D "echo $dev >/sys/bus/xen/drivers/vbd/bind" 60 >/dev/null
+if [[ $out == *unbound* && $fg == "0 $fd0" && $bs == 6 && $warn == 0 ]] &&
+	rig_wait_state $D xvdb front 4 && rig_wait_disk $D xvdb && rig_fio $D ub $VERIFY >/dev/null; then
+	rig_result $T/unbind-connected PASS "unbind from a connected VBD: backend Closed, our blkfront holds 0 grants and ended none still mapped; bind: reconnected, fio verify"
+else
+	rig_result $T/unbind-connected FAIL "unbind: $(echo $out); grants held, deferred: $fg (want 0 ${fd0:-?}); backend state ${bs:-?} (want 6); 'ending anyway' warnings ${warn:-?}; front state after bind $(rig_fe_key $D xvdb state)"
+	rig_wait_disk $D xvdb || { connect && rig_wait_disk $D xvdb; } || fail unbind-connected "xvdb did not come back"
+fi
+
 # 3. unload/reload cycles; memory compared from the end of cycle 1 (every
 # cache, pool and lazily allocated structure exists by then) to the end
 # of cycle NUN
@@ -104,6 +129,8 @@ for ((k = 1; k <= NUN; k++)); do
 	t0=$SECONDS
 	rig_detach $D xvdb || { bad+="cycle $k: detach; "; break; }
 	left=$(gone_clean) || bad+="cycle $k: after detach: $left; "
+	fg=$(rig_front_grants $D)
+	[[ $fg == "0 0" ]] || bad+="cycle $k: after detach, our blkfront's grants held, deferred: $fg (want 0 0); "
 	rig_unload_back || { bad+="cycle $k: rmmod xen_blkback; "; break; }
 	rig_load_back ours || { bad+="cycle $k: insmod xen_blkback; "; break; }
 	rig_domu_run $D "/usr/sbin/rmmod xen_blkfront && /usr/sbin/insmod $RIG_OURS/xen-blkfront.ko" 120 >/dev/null ||
@@ -126,7 +153,7 @@ grow=$(rig_domu_run $D "awk 'NR == FNR {a[\$1] = \$2; next} \$2 - a[\$1] > 32768
 rig_log "unload: guest SUnreclaim (KiB) at the end of each cycle: $su; slab caches grown by > 32 KiB since cycle 1: ${grow:-none}"
 rings=$(rig_domu_run $D 'cat /sys/block/xvdb/device/nr_rings' 30)
 rig_log "unload: ring threads per cycle: $th (rings $rings); dom0 SUnreclaim/MemFree/Cached $d0 -> $d1; guest $u0 -> $u1"
-[[ -z $bad ]] && rig_result $T/unload-reload-$NUN PASS "$NUN cycles of detach, rmmod+insmod of both drivers, attach, fio verify (s: ${secs% })" ||
+[[ -z $bad ]] && rig_result $T/unload-reload-$NUN PASS "$NUN cycles of detach (our blkfront then holds 0 grants, none ended still mapped), rmmod+insmod of both drivers, attach, fio verify (s: ${secs% })" ||
 	rig_result $T/unload-reload-$NUN FAIL "$bad"
 # threads: one per ring while connected, none after each detach (checked above)
 tb=''
