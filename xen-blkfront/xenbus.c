@@ -531,14 +531,14 @@ static void xbf_backend_changed(struct xenbus_device *dev,
 static void xbf_let_backend_unmap(struct xenbus_device *dev)
 {
 	unsigned long end = jiffies + XBF_UNMAP_WAIT;
-	enum xenbus_state be = xenbus_read_driver_state(dev->otherend);
+	enum xenbus_state be = xbf_read_otherend_state(dev);
 
 	if (be == XenbusStateClosed || be == XenbusStateUnknown)
 		return;
 	xenbus_switch_state(dev, XenbusStateClosed);
 	do {
 		msleep(50);
-		be = xenbus_read_driver_state(dev->otherend);
+		be = xbf_read_otherend_state(dev);
 	} while (be != XenbusStateClosed && be != XenbusStateUnknown &&
 		 time_before(jiffies, end));
 	if (be != XenbusStateClosed && be != XenbusStateUnknown)
