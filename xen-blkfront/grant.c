@@ -187,27 +187,35 @@ unreserve:
 	return NULL;
 }
 
+/* End a grant the backend no longer maps and free it; false if it still does. */
+static bool xbf_gnt_try_end(struct xbf_ring *ring, struct xbf_gnt *gnt)
+{
+	if (!gnttab_try_end_foreign_access(gnt->ref))
+		return false;
+	ring->stats.grants_in_use--;
+	if (!gnt->borrowed)
+		__free_page(gnt->page);
+	xbf_grants_ended(1, 0);
+	kfree(gnt);
+	return true;
+}
+
 /* End a grant for good. Returns false if a borrowed page is still mapped. */
 static bool xbf_gnt_end(struct xbf_ring *ring, struct xbf_gnt *gnt)
 {
-	bool ok = true;
+	bool borrowed = gnt->borrowed;
 
+	if (xbf_gnt_try_end(ring, gnt))
+		return true;
 	ring->stats.grants_in_use--;
-	if (gnt->borrowed) {
-		/* The page is the bio's; all we can do is keep the ref. */
-		ok = gnttab_try_end_foreign_access(gnt->ref);
-		if (ok)
-			xbf_grants_ended(1, 0);
-	} else if (gnttab_try_end_foreign_access(gnt->ref)) {
-		__free_page(gnt->page);
-		xbf_grants_ended(1, 0);
-	} else {
+	if (!borrowed) {
 		/* Still mapped: freed by the grant table once unmapped. */
 		gnttab_end_foreign_access(gnt->ref, gnt->page);
 		xbf_grants_ended(1, 1);
 	}
+	/* A borrowed page is the bio's: all we can do is keep the ref. */
 	kfree(gnt);
-	return ok;
+	return !borrowed;
 }
 
 /**
@@ -227,18 +235,6 @@ bool xbf_gnt_put(struct xbf_ring *ring, struct xbf_gnt *gnt)
 		return true;
 	}
 	return xbf_gnt_end(ring, gnt);
-}
-
-/* Free a pooled grant the backend no longer maps; false if it still does. */
-static bool xbf_gnt_end_unmapped(struct xbf_ring *ring, struct xbf_gnt *gnt)
-{
-	if (!gnttab_try_end_foreign_access(gnt->ref))
-		return false;
-	ring->stats.grants_in_use--;
-	__free_page(gnt->page);
-	xbf_grants_ended(1, 0);
-	kfree(gnt);
-	return true;
 }
 
 /**
@@ -263,7 +259,7 @@ void xbf_pool_trim(struct xbf_ring *ring, unsigned long idle)
 		list_del(&gnt->node);
 		if (!idle) {
 			xbf_gnt_end(ring, gnt);
-		} else if (!xbf_gnt_end_unmapped(ring, gnt)) {
+		} else if (!xbf_gnt_try_end(ring, gnt)) {
 			gnt->stamp = jiffies;
 			list_add(&gnt->node, &kept);
 			continue;

@@ -522,6 +522,14 @@ static void xbf_backend_changed(struct xenbus_device *dev,
 	}
 }
 
+/* The backend is Closed or gone: it holds no mapping of ours. */
+static bool xbf_backend_let_go(struct xenbus_device *dev)
+{
+	enum xenbus_state be = xbf_read_otherend_state(dev);
+
+	return be == XenbusStateClosed || be == XenbusStateUnknown;
+}
+
 /*
  * The driver goes away (rmmod, unbind) while the backend may still map our
  * rings and persistent grants. Close, and give the backend a few seconds
@@ -531,19 +539,18 @@ static void xbf_backend_changed(struct xenbus_device *dev,
 static void xbf_let_backend_unmap(struct xenbus_device *dev)
 {
 	unsigned long end = jiffies + XBF_UNMAP_WAIT;
-	enum xenbus_state be = xbf_read_otherend_state(dev);
 
-	if (be == XenbusStateClosed || be == XenbusStateUnknown)
+	if (xbf_backend_let_go(dev))
 		return;
 	xenbus_switch_state(dev, XenbusStateClosed);
-	do {
+	while (!xbf_backend_let_go(dev)) {
+		if (time_after(jiffies, end)) {
+			dev_warn(&dev->dev, "backend still %s after we closed; ending our grants anyway\n",
+				 xenbus_strstate(xbf_read_otherend_state(dev)));
+			return;
+		}
 		msleep(50);
-		be = xbf_read_otherend_state(dev);
-	} while (be != XenbusStateClosed && be != XenbusStateUnknown &&
-		 time_before(jiffies, end));
-	if (be != XenbusStateClosed && be != XenbusStateUnknown)
-		dev_warn(&dev->dev, "backend still %s after we closed; ending our grants anyway\n",
-			 xenbus_strstate(be));
+	}
 }
 
 /**
