@@ -12,6 +12,7 @@
 #include <linux/shrinker.h>
 #include <xen/xenbus.h>
 #include "xenblk_compat.h"
+#include <xenblk/xenbus_compat.h>
 
 /**
  * xbb_bdev_open() - open a block device by number, without exclusivity
@@ -118,22 +119,6 @@ static inline void xbb_shrinker_destroy(struct shrinker *s)
 	shrinker_free(s);
 #else
 	unregister_shrinker(s);
-#endif
-}
-
-/**
- * xbb_read_otherend_state() - the frontend's XenbusState from xenstore
- * @dev: the xenbus device
- *
- * Return: the state, XenbusStateUnknown when the node is missing.
- */
-static inline enum xenbus_state
-xbb_read_otherend_state(struct xenbus_device *dev)
-{
-#ifdef HAVE_XENBUS_READ_DRIVER_STATE_DEV
-	return xenbus_read_driver_state(dev, dev->otherend);
-#else
-	return xenbus_read_driver_state(dev->otherend);
 #endif
 }
 

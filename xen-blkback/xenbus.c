@@ -375,7 +375,7 @@ static void xbb_connect(struct xbb_vbd *vbd)
 
 static bool xbb_frontend_ready(struct xbb_vbd *vbd)
 {
-	enum xenbus_state fe = xbb_read_otherend_state(vbd->dev);
+	enum xenbus_state fe = xenblk_read_otherend_state(vbd->dev);
 
 	return fe == XenbusStateInitialised || fe == XenbusStateConnected;
 }

@@ -12,6 +12,7 @@
 #include <linux/blkdev.h>
 #include <xen/xenbus.h>
 #include "xenblk_compat.h"
+#include <xenblk/xenbus_compat.h>
 
 /**
  * struct xbf_limits - queue limits computed by the driver
@@ -60,24 +61,6 @@ static inline int xbf_compat_remove(struct xenbus_device *dev)
 	return 0;
 }
 #endif
-
-/**
- * xbf_read_otherend_state() - the backend's XenbusState from xenstore
- * @dev: the xenbus device
- *
- * xenbus_read_driver_state() takes the device too in newer kernels.
- *
- * Return: the state, XenbusStateUnknown when the node is missing.
- */
-static inline enum xenbus_state
-xbf_read_otherend_state(struct xenbus_device *dev)
-{
-#ifdef HAVE_XENBUS_READ_DRIVER_STATE_DEV
-	return xenbus_read_driver_state(dev, dev->otherend);
-#else
-	return xenbus_read_driver_state(dev->otherend);
-#endif
-}
 
 #ifdef HAVE_BLK_MQ_ALLOC_DISK_LIM
 static inline void xbf_compat_fill(struct queue_limits *ql,

@@ -525,7 +525,7 @@ static void xbf_backend_changed(struct xenbus_device *dev,
 /* The backend is Closed or gone: it holds no mapping of ours. */
 static bool xbf_backend_let_go(struct xenbus_device *dev)
 {
-	enum xenbus_state be = xbf_read_otherend_state(dev);
+	enum xenbus_state be = xenblk_read_otherend_state(dev);
 
 	return be == XenbusStateClosed || be == XenbusStateUnknown;
 }
@@ -546,7 +546,7 @@ static void xbf_let_backend_unmap(struct xenbus_device *dev)
 	while (!xbf_backend_let_go(dev)) {
 		if (time_after(jiffies, end)) {
 			dev_warn(&dev->dev, "backend still %s after we closed; ending our grants anyway\n",
-				 xenbus_strstate(xbf_read_otherend_state(dev)));
+				 xenbus_strstate(xenblk_read_otherend_state(dev)));
 			return;
 		}
 		msleep(50);
